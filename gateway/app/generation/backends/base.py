@@ -1,0 +1,149 @@
+"""The one small interface every generation backend implements, and its domain errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What to make: one job's parameters, already validated by the service layer.
+
+    `source_image` (encoded PNG/JPEG/WebP bytes) and `instruction` are set only in edit mode.
+    """
+
+    job_id: str
+    prompt: str
+    width: int
+    height: int
+    seed: int
+    batch_size: int = 1
+    negative_prompt: str = ""
+    steps: int = 30
+    guidance: float = 7.0
+    sampler: str = "euler"
+    instruction: str | None = None
+    source_image: bytes | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        return self.source_image is not None
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One encoded image (PNG, JPEG or WebP bytes) and the seed that made it."""
+
+    data: bytes
+    seed: int
+
+
+@dataclass(frozen=True)
+class GenerationOutput:
+    """A backend's result: the images it made and its non-fatal errors (partial output)."""
+
+    images: list[GeneratedImage]
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BackendHealth:
+    status: str  # "ok" | "degraded" | "down" | "disabled"
+    version: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+
+class JobControl(Protocol):
+    """What a running backend call may ask of the job that runs it."""
+
+    @property
+    def deadline(self) -> float:
+        """`time.monotonic()` value after which the backend must give up with GenerationTimeout."""
+        ...
+
+    @property
+    def external_id(self) -> str | None:
+        """The backend's own id remembered by an earlier attempt of this job (crash recovery)."""
+        ...
+
+    def remember_external_id(self, external_id: str) -> None:
+        """Persist the backend's id for this job (RunPod job id, ComfyUI prompt id) at once."""
+        ...
+
+    def report_progress(self, fraction: float) -> None:
+        """Record progress between 0.0 and 1.0."""
+        ...
+
+    def should_stop(self) -> bool:
+        """True once the job was cancelled or this worker lost its lease."""
+        ...
+
+
+class GenerationBackend(Protocol):
+    name: str
+
+    def generate(self, request: GenerationRequest, control: JobControl) -> GenerationOutput:
+        """Run the request to completion; raise a BackendError subclass on failure."""
+        ...
+
+    def health(self) -> BackendHealth: ...
+
+    def cancel(self, external_id: str) -> None:
+        """Best-effort cancel of a remote job; never raises for an already finished job."""
+        ...
+
+
+class BackendError(Exception):
+    """Base of every backend failure; `code` is the job's error code in the API."""
+
+    code = "BACKEND_ERROR"
+
+    def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class TransientBackendError(BackendError):
+    """Network error, 408, 429 or 5xx: worth retrying, counts against the circuit breaker."""
+
+    code = "BACKEND_UNAVAILABLE"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class BackendConfigurationError(BackendError):
+    """Bad credentials or endpoint (401/403/404 on submit): never retried."""
+
+    code = "BACKEND_MISCONFIGURED"
+
+
+class GenerationFailed(BackendError):
+    """The backend ran the job and reported failure (the backend itself is healthy)."""
+
+    code = "GENERATION_FAILED"
+
+
+class GenerationTimeout(BackendError):
+    code = "TIMEOUT"
+
+
+class GenerationCancelled(BackendError):
+    code = "CANCELLED"
+
+
+class ResultExpired(BackendError):
+    """The backend no longer knows a job it accepted (RunPod retention, ComfyUI restart)."""
+
+    code = "RESULT_EXPIRED"

@@ -1,0 +1,60 @@
+"""ComfyUI API-format workflow templates, shared by the ComfyUI and RunPod (worker-comfyui) backends.
+
+A template is a JSON graph in which a string value of the form `$name` is replaced by that request
+parameter with its type kept (`"$seed"` becomes an int), and `$name` inside a longer string is
+replaced as text. Operators may add templates next to these files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+
+from gateway.app.generation.backends.base import GenerationRequest
+
+_PLACEHOLDER = re.compile(r"\$([a-z_]+)")
+
+
+@cache
+def _template(name: str) -> str:
+    return resources.files(__package__).joinpath(f"{name}.json").read_text()
+
+
+def _values(request: GenerationRequest, source_image_name: str | None) -> dict[str, object]:
+    return {
+        "job_id": request.job_id,
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "instruction": request.instruction or request.prompt,
+        "width": request.width,
+        "height": request.height,
+        "seed": request.seed,
+        "steps": request.steps,
+        "guidance": request.guidance,
+        "sampler": request.sampler,
+        "batch_size": request.batch_size,
+        "source_image_name": source_image_name or "",
+    }
+
+
+def _fill(node: object, values: dict[str, object]) -> object:
+    if isinstance(node, dict):
+        return {key: _fill(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_fill(value, values) for value in node]
+    if isinstance(node, str):
+        whole = _PLACEHOLDER.fullmatch(node)
+        if whole and whole.group(1) in values:
+            return values[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), node)
+    return node
+
+
+def build_workflow(request: GenerationRequest, *, source_image_name: str | None = None) -> dict:
+    """The workflow graph for this request: `edit` when it carries a source image, else `txt2img`."""
+    name = "edit" if request.is_edit else "txt2img"
+    if request.is_edit and not source_image_name:
+        raise ValueError("an edit workflow needs the uploaded source image's name")
+    return _fill(json.loads(_template(name)), _values(request, source_image_name))  # type: ignore[return-value]
