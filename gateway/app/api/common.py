@@ -1,0 +1,87 @@
+"""Helpers every API version uses: the JSON body, app services, query parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+
+from gateway.app.errors import ValidationFailed
+from gateway.app.generation.runner import GenerationContext
+from gateway.app.queue import JobQueue
+from gateway.app.settings import Settings
+
+AUTHORIZATIONS = {
+    "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "bearer": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "Bearer <key>",
+    },
+}
+
+
+def json_body() -> Any:
+    """The parsed JSON body; a clear 400 for a missing or malformed one."""
+    if not request.data:
+        raise ValidationFailed("a JSON body is required", {"body": "is required"})
+    if not request.is_json:
+        raise ValidationFailed(
+            "send the body as application/json", {"body": "Content-Type must be application/json"}
+        )
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ValidationFailed("the body is not valid JSON", {"body": "is not valid JSON"})
+    return body
+
+
+def optional_json_body() -> Any:
+    return json_body() if request.data else {}
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def generation() -> GenerationContext:
+    return current_app.extensions["generation"]
+
+
+def queue() -> JobQueue:
+    return current_app.extensions["queue"]
+
+
+def enqueue_generation(job_id: str) -> None:
+    queue().enqueue("generation.run", job_id)
+
+
+def base_url() -> str:
+    return settings().resolved_base_url
+
+
+def int_arg(name: str, default: int, *, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be an integer", {name: "must be an integer"}) from None
+    if not minimum <= value <= maximum:
+        raise ValidationFailed(
+            f"{name} must be between {minimum} and {maximum}",
+            {name: f"must be between {minimum} and {maximum}"},
+        )
+    return value
+
+
+def bool_arg(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in {"1", "true", "yes"}:
+        return True
+    if raw.lower() in {"0", "false", "no"}:
+        return False
+    raise ValidationFailed(f"{name} must be true or false", {name: "must be true or false"})

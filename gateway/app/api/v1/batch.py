@@ -1,0 +1,66 @@
+"""Batch review actions with a per-item outcome."""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource
+
+from gateway.app import validation as v
+from gateway.app.api import common
+from gateway.app.api.v1 import schemas
+from gateway.app.extensions import db
+from gateway.app.review import service as review
+from gateway.app.security import api_access, require_principal
+
+ns = Namespace("batch", description="Act on many images at once (up to 10,000 ids)")
+m = schemas.register(ns)
+
+
+def _ids(body: dict) -> list[str]:
+    return v.ids(body.get("image_ids"))
+
+
+@ns.route("/approve")
+class BatchApprove(Resource):
+    @ns.expect(m["BatchIds"])
+    @ns.response(200, "Per-item outcome", m["BatchResult"])
+    @ns.response(400, "Invalid ids", m["Error"])
+    @api_access("review", "approval")
+    def post(self) -> dict:
+        """Approve each pending image; already approved ones are skipped."""
+        body = v.require_object(common.json_body())
+        return review.batch_approve(db.session, _ids(body), require_principal()).to_dict()
+
+
+@ns.route("/reject")
+class BatchReject(Resource):
+    @ns.expect(m["BatchReject"])
+    @ns.response(200, "Per-item outcome", m["BatchResult"])
+    @ns.response(400, "Invalid ids or reason", m["Error"])
+    @api_access("review", "approval")
+    def post(self) -> dict:
+        """Reject each pending image with one reason; already rejected ones are skipped."""
+        body = v.require_object(common.json_body())
+        return review.batch_reject(
+            db.session,
+            _ids(body),
+            require_principal(),
+            reason=body.get("reason"),
+            reasons=common.settings().reject_reasons,
+            note=body.get("note"),
+        ).to_dict()
+
+
+@ns.route("/delete")
+class BatchDelete(Resource):
+    @ns.expect(m["BatchDelete"])
+    @ns.response(200, "Per-item outcome", m["BatchResult"])
+    @api_access("review", "approval")
+    def post(self) -> dict:
+        """Delete images; published ones need force."""
+        body = v.require_object(common.json_body())
+        force = body.get("force", False)
+        if not isinstance(force, bool):
+            raise v.ValidationFailed("force must be a boolean", {"force": "must be a boolean"})
+        return review.batch_delete(
+            db.session, common.generation().storage, _ids(body), require_principal(), force=force
+        ).to_dict()

@@ -1,0 +1,78 @@
+"""POST /generate and /edit: queue generation jobs."""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource
+
+from gateway.app.api import common
+from gateway.app.api.v1 import schemas
+from gateway.app.extensions import db
+from gateway.app.generation import service
+from gateway.app.generation.params import parse_edit, parse_generate
+from gateway.app.generation.service import Requester
+from gateway.app.security import api_access, require_principal
+
+ns = Namespace(
+    "generation", description="Turn prompts (or edit instructions) into images", path="/"
+)
+m = schemas.register(ns)
+
+
+def accepted(job_id: str) -> dict[str, str]:
+    base = common.base_url()
+    ws_base = base.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    return {
+        "job_id": job_id,
+        "status": "pending",
+        "status_url": f"{base}/api/v1/jobs/{job_id}",
+        "websocket_url": f"{ws_base}/ws/jobs/{job_id}",
+    }
+
+
+def _requester() -> Requester:
+    principal = require_principal()
+    return Requester(actor=principal.actor, api_key_id=principal.api_key_id)
+
+
+@ns.route("/generate")
+class Generate(Resource):
+    @ns.doc(params={"Idempotency-Key": {"in": "header", "type": "string", "required": False}})
+    @ns.expect(m["GenerateRequest"])
+    @ns.response(202, "Job queued", m["JobAccepted"])
+    @ns.response(400, "Invalid parameters", m["Error"])
+    @ns.response(401, "Missing or invalid API key", m["Error"])
+    @ns.response(429, "Rate limit exceeded", m["Error"])
+    @ns.response(503, "Backend not configured or its circuit is open", m["Error"])
+    @api_access("generate", "generation")
+    def post(self) -> tuple[dict, int]:
+        """Queue a generation job (runs in the background; poll status_url or the websocket)."""
+        params = parse_generate(common.json_body(), common.settings())
+        job = service.submit_generation(
+            db.session,
+            common.generation().registry,
+            common.enqueue_generation,
+            params,
+            _requester(),
+        )
+        return accepted(job.id), 202
+
+
+@ns.route("/edit")
+class Edit(Resource):
+    @ns.expect(m["EditRequest"])
+    @ns.response(202, "Edit job queued", m["JobAccepted"])
+    @ns.response(400, "Invalid parameters", m["Error"])
+    @ns.response(404, "Source image not found", m["Error"])
+    @ns.response(503, "Backend unavailable", m["Error"])
+    @api_access("generate", "generation")
+    def post(self) -> tuple[dict, int]:
+        """Apply an instruction to an existing image; results are child images of it."""
+        params = parse_edit(common.json_body(), common.settings())
+        job = service.submit_edit(
+            db.session,
+            common.generation().registry,
+            common.enqueue_generation,
+            params,
+            _requester(),
+        )
+        return accepted(job.id), 202

@@ -1,0 +1,190 @@
+"""Images: list, upload, read, files, metadata, review decisions, deletion."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_restx import Namespace, Resource
+from werkzeug.datastructures import FileStorage
+
+from gateway.app import validation as v
+from gateway.app.api import common
+from gateway.app.api.v1 import schemas
+from gateway.app.errors import ValidationFailed
+from gateway.app.extensions import db
+from gateway.app.images import presenter, service
+from gateway.app.images import upload as uploads
+from gateway.app.images.service import ImageQuery
+from gateway.app.review import service as review
+from gateway.app.security import api_access, require_principal
+
+ns = Namespace("images", description="Images and their review")
+m = schemas.register(ns)
+
+upload_form = ns.parser()
+upload_form.add_argument("file", location="files", type=FileStorage, required=True)
+upload_form.add_argument("title", location="form")
+upload_form.add_argument("description", location="form")
+upload_form.add_argument("tags", location="form", help="comma-separated")
+
+
+def _detail(image_id: str) -> dict:
+    image = service.get(db.session, image_id)
+    return presenter.detail(db.session, image, common.base_url())
+
+
+@ns.route("")
+class ImageList(Resource):
+    @ns.doc(
+        params={
+            "status": "comma-separated statuses",
+            "q": "text in prompt or title",
+            "backend": "local|runpod|comfyui",
+            "has_duplicates": "true|false",
+            "has_warnings": "true|false",
+            "limit": "1-200 (default 50)",
+            "page": "1-based page",
+        }
+    )
+    @ns.response(200, "A page of images, newest first", m["ImagePage"])
+    @api_access("read", "read")
+    def get(self) -> dict:
+        """List images with filters and offset pagination."""
+        per_page = common.int_arg("limit", 50, minimum=1, maximum=200)
+        page = common.int_arg("page", 1, minimum=1, maximum=1_000_000)
+        query = ImageQuery(
+            status=request.args.get("status") or None,
+            q=v.clean_text(request.args.get("q"), "q", max_length=200) or None,
+            backend=request.args.get("backend") or None,
+            has_duplicates=common.bool_arg("has_duplicates"),
+            has_warnings=common.bool_arg("has_warnings"),
+        )
+        items, total = service.list_page(db.session, query, page=page, per_page=per_page)
+        base = common.base_url()
+        return {
+            "items": [presenter.summary(image, base) for image in items],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
+
+    @ns.expect(upload_form)
+    @ns.response(201, "Stored, pending review", m["Image"])
+    @ns.response(400, "Not a usable image", m["Error"])
+    @ns.response(413, "File too large", m["Error"])
+    @ns.response(415, "Not PNG, JPEG or WebP", m["Error"])
+    @api_access("generate", "generation")
+    def post(self) -> tuple[dict, int]:
+        """Upload an operator's own design (multipart: file, title?, description?, tags?)."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed("a file is required", {"file": "is required"})
+        image = uploads.store_upload(
+            db.session,
+            common.generation(),
+            upload.read(),
+            filename=upload.filename,
+            form=request.form,
+            actor=require_principal().actor,
+        )
+        return _detail(image.id), 201
+
+
+@ns.route("/<string:image_id>")
+class ImageItem(Resource):
+    @ns.response(200, "The image with duplicates and history", m["Image"])
+    @ns.response(404, "Unknown image", m["Error"])
+    @api_access("read", "read")
+    def get(self, image_id: str) -> dict:
+        """One image with quality report, near-duplicates and history."""
+        return _detail(image_id)
+
+    @ns.expect(m["ImagePatch"])
+    @ns.response(200, "Updated", m["Image"])
+    @ns.response(400, "Invalid fields", m["Error"])
+    @api_access("review", "approval")
+    def patch(self, image_id: str) -> dict:
+        """Edit title, description and tags."""
+        review.update_metadata(db.session, image_id, common.json_body(), require_principal())
+        return _detail(image_id)
+
+    @ns.doc(params={"force": "delete even when published"})
+    @ns.response(204, "Deleted")
+    @ns.response(409, "Published; pass force", m["Error"])
+    @api_access("review", "approval")
+    def delete(self, image_id: str) -> tuple[str, int]:
+        """Delete an image (its files go when no other image shares them)."""
+        force = bool(common.bool_arg("force"))
+        review.delete(
+            db.session, common.generation().storage, image_id, require_principal(), force=force
+        )
+        return "", 204
+
+
+@ns.route("/<string:image_id>/file")
+class ImageFile(Resource):
+    @ns.doc(
+        params={"variant": "original|print|thumbnail (WebP)"},
+        produces=["image/png", "image/jpeg", "image/webp"],
+    )
+    @ns.response(200, "The bytes")
+    @ns.response(404, "Unknown image", m["Error"])
+    @api_access("read", "read")
+    def get(self, image_id: str) -> Response:
+        """The image file; content-addressed, so cacheable forever."""
+        variant = v.choice(request.args.get("variant", "original"), "variant", presenter.VARIANTS)
+        image = service.get(db.session, image_id)
+        data, mime = uploads.file_variant(common.generation(), image, variant)
+        etag = f'"{image.sha256}-{variant}"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        response = Response(data, mimetype=mime)
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+        response.headers["Content-Disposition"] = f'inline; filename="{image.id}-{variant}"'
+        return response
+
+
+@ns.route("/<string:image_id>/approve")
+class Approve(Resource):
+    @ns.expect(m["Approve"])
+    @ns.response(200, "Approved", m["Image"])
+    @ns.response(409, "Not pending", m["Error"])
+    @api_access("review", "approval")
+    def post(self, image_id: str) -> dict:
+        """Approve a pending image."""
+        body = v.require_object(common.optional_json_body())
+        review.approve(db.session, image_id, require_principal(), note=body.get("note"))
+        return _detail(image_id)
+
+
+@ns.route("/<string:image_id>/reject")
+class Reject(Resource):
+    @ns.expect(m["Reject"])
+    @ns.response(200, "Rejected", m["Image"])
+    @ns.response(400, "Unknown reason", m["Error"])
+    @ns.response(409, "Not pending", m["Error"])
+    @api_access("review", "approval")
+    def post(self, image_id: str) -> dict:
+        """Reject a pending image with a reason code (REJECT_REASONS)."""
+        body = v.require_object(common.json_body())
+        review.reject(
+            db.session,
+            image_id,
+            require_principal(),
+            reason=body.get("reason"),
+            reasons=common.settings().reject_reasons,
+            note=body.get("note"),
+        )
+        return _detail(image_id)
+
+
+@ns.route("/<string:image_id>/reset")
+class Reset(Resource):
+    @ns.response(200, "Back to pending", m["Image"])
+    @ns.response(403, "Admins only", m["Error"])
+    @ns.response(409, "Not approved or rejected", m["Error"])
+    @api_access("review", "approval")
+    def post(self, image_id: str) -> dict:
+        """Send an approved or rejected image back to pending (admin)."""
+        review.reset(db.session, image_id, require_principal())
+        return _detail(image_id)

@@ -1,0 +1,57 @@
+"""Generation jobs: status, list, cancel."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_restx import Namespace, Resource
+
+from gateway.app.api import common
+from gateway.app.api.v1 import schemas
+from gateway.app.extensions import db
+from gateway.app.generation import service
+from gateway.app.security import api_access, require_principal
+
+ns = Namespace("jobs", description="Generation jobs")
+m = schemas.register(ns)
+
+
+def job_body(job_id: str) -> dict:
+    job = service.get_job(db.session, job_id)
+    return service.to_dict(job, service.image_ids_for(db.session, [job.id])[job.id])
+
+
+@ns.route("")
+class JobList(Resource):
+    @ns.doc(params={"status": "pending|processing|completed|failed|cancelled", "limit": "1-200"})
+    @ns.response(200, "Newest jobs first", m["JobList"])
+    @api_access("read", "read")
+    def get(self) -> dict:
+        """List jobs, newest first."""
+        limit = common.int_arg("limit", 50, minimum=1, maximum=200)
+        jobs = service.list_jobs(db.session, status=request.args.get("status") or None, limit=limit)
+        ids = service.image_ids_for(db.session, [job.id for job in jobs])
+        return {"items": [service.to_dict(job, ids[job.id]) for job in jobs]}
+
+
+@ns.route("/<string:job_id>")
+class Job(Resource):
+    @ns.response(200, "The job", m["Job"])
+    @ns.response(404, "Unknown job", m["Error"])
+    @api_access("read", "read")
+    def get(self, job_id: str) -> dict:
+        """A job's status, progress, images and error."""
+        return job_body(job_id)
+
+
+@ns.route("/<string:job_id>/cancel")
+class CancelJob(Resource):
+    @ns.response(200, "Cancelled", m["Job"])
+    @ns.response(404, "Unknown job", m["Error"])
+    @ns.response(409, "Already final", m["Error"])
+    @api_access("generate", "read")
+    def post(self, job_id: str) -> dict:
+        """Cancel a pending or running job."""
+        service.cancel_job(
+            db.session, common.generation().registry, job_id, require_principal().actor
+        )
+        return job_body(job_id)

@@ -1,0 +1,81 @@
+"""Recording and reading the audit log; every state change goes through `record`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.app.audit.models import AuditEntry
+from gateway.app.database import isoformat
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an operator, an API key, or the system itself (workers, reaper)."""
+
+    kind: str
+    id: str | None
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+SYSTEM = Actor("system", None, "system")
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    *,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one entry to the caller's transaction (committed with the change it describes)."""
+    entry = AuditEntry(
+        actor_type=actor.kind,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        note=note,
+        details=details,
+    )
+    session.add(entry)
+    return entry
+
+
+def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEntry]:
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id)
+    )
+    return list(session.scalars(query))
+
+
+def to_dict(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": isoformat(entry.at),
+        "actor": {"type": entry.actor_type, "id": entry.actor_id, "name": entry.actor_name},
+        "action": entry.action,
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "reason": entry.reason,
+        "note": entry.note,
+        "details": entry.details or {},
+    }

@@ -1,0 +1,46 @@
+"""`flask worker`, `flask cleanup`, `flask admin ensure`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from gateway.app.accounts import service as accounts
+from gateway.app.audit.service import SYSTEM
+from gateway.app.extensions import db
+from gateway.app.operations import cleanup as retention
+
+admin = AppGroup("admin", help="First-start tasks.")
+
+
+@click.command("worker")
+@click.option("--concurrency", type=int, default=None, help="threads (default WORKER_CONCURRENCY)")
+def worker(concurrency: int | None) -> None:
+    """Run a job worker until SIGINT/SIGTERM."""
+    settings = current_app.extensions["settings"]
+    threads = concurrency or settings.worker_concurrency
+    click.echo(f"worker: {threads} thread(s), queue {'redis' if settings.redis_url else 'sqlite'}")
+    current_app.extensions["queue"].run_worker(threads)
+
+
+@click.command("cleanup")
+def cleanup() -> None:
+    """Apply the retention policy and print what it removed."""
+    context = current_app.extensions["generation"]
+    report = retention.apply_retention(db.session, context.storage, context.settings, SYSTEM)
+    click.echo(json.dumps(report))
+
+
+@admin.command("ensure")
+def ensure_admin() -> None:
+    """Create `admin` when there is no operator, printing its password once."""
+    settings = current_app.extensions["settings"]
+    password = accounts.ensure_admin(db.session, settings.admin_password)
+    if password:
+        click.echo("=" * 60)
+        click.echo("Created operator 'admin'. Its password, shown only now:")
+        click.echo(password)
+        click.echo("=" * 60)

@@ -1,0 +1,87 @@
+"""Declarative base, column types and id/time helpers shared by every feature's models."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """An opaque, unguessable id such as `img_3f9c...` (the prefix tells operators what it is)."""
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a `Z`, the one time format of the API."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every engine (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL, a busy timeout and enforced foreign keys for every SQLite connection.
+
+    The driver's own transaction handling is switched off so that SQLAlchemy's BEGIN (below) and
+    SAVEPOINTs work as documented.
+    """
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def sqlite_transactions(engine: Engine, *, immediate: bool) -> Engine:
+    """Emit SQLAlchemy's BEGIN on a SQLite engine (the driver's own handling is off).
+
+    The ORM session's engine begins IMMEDIATE: its units of work read then write, and a deferred
+    transaction would fail at once, not wait, when another process wrote in between. Short
+    single-purpose statements (leases, circuit state) use a deferred engine so they never queue
+    behind a request's open session.
+    """
+    if engine.dialect.name == "sqlite":
+        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql(statement)
+
+    return engine

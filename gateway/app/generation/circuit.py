@@ -1,0 +1,129 @@
+"""Circuit breakers per backend (pybreaker), with their state in the database.
+
+The API process refuses work for a backend whose circuit is open while the worker processes are
+the ones that see the failures, so the state must be shared: a small table does that on SQLite and
+PostgreSQL alike, with one short statement per breaker event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pybreaker
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gateway.app.generation.backends.base import (
+    GenerationCancelled,
+    GenerationFailed,
+    GenerationTimeout,
+    ResultExpired,
+)
+from gateway.app.generation.models import CircuitBreakerRow
+
+TABLE = CircuitBreakerRow.__table__
+STATE_NAMES = {"closed": 0, "half-open": 1, "open": 2}
+
+
+class DatabaseBreakerStorage(pybreaker.CircuitBreakerStorage):
+    """pybreaker storage backed by one row of `circuit_breakers`."""
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        super().__init__(name)
+        self._engine = engine
+        self._key = name
+
+    def _row(self) -> CircuitBreakerRow:
+        """The stored row, or a closed breaker's defaults before the first event."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(TABLE).where(TABLE.c.name == self._key)).first()
+        return row or CircuitBreakerRow(state="closed", fail_counter=0, success_counter=0)
+
+    def _update(self, **values: object) -> None:
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                update(TABLE).where(TABLE.c.name == self._key).values(**values)
+            )
+            if result.rowcount:
+                return
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(insert(TABLE).values(name=self._key, state="closed"))
+        except IntegrityError:
+            pass
+        with self._engine.begin() as connection:
+            connection.execute(update(TABLE).where(TABLE.c.name == self._key).values(**values))
+
+    @property
+    def state(self) -> str:
+        return self._row().state
+
+    @state.setter
+    def state(self, state: str) -> None:
+        self._update(state=state)
+
+    def increment_counter(self) -> None:
+        self._update(fail_counter=TABLE.c.fail_counter + 1)
+
+    def reset_counter(self) -> None:
+        self._update(fail_counter=0)
+
+    def increment_success_counter(self) -> None:
+        self._update(success_counter=TABLE.c.success_counter + 1)
+
+    def reset_success_counter(self) -> None:
+        self._update(success_counter=0)
+
+    @property
+    def counter(self) -> int:
+        return self._row().fail_counter
+
+    @property
+    def success_counter(self) -> int:
+        return self._row().success_counter
+
+    @property
+    def opened_at(self) -> datetime | None:
+        value = self._row().opened_at
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    @opened_at.setter
+    def opened_at(self, value: datetime) -> None:
+        self._update(opened_at=value)
+
+
+# Failures that say nothing about the backend's health do not count against its circuit.
+NOT_BACKEND_FAULTS = (GenerationFailed, GenerationCancelled, GenerationTimeout, ResultExpired)
+
+
+def build_breaker(
+    engine: Engine, name: str, *, fail_max: int, reset_seconds: float
+) -> pybreaker.CircuitBreaker:
+    return pybreaker.CircuitBreaker(
+        fail_max=fail_max,
+        reset_timeout=reset_seconds,
+        exclude=list(NOT_BACKEND_FAULTS),
+        state_storage=DatabaseBreakerStorage(engine, name),
+        name=name,
+    )
+
+
+def circuit_state(breaker: pybreaker.CircuitBreaker) -> str:
+    """`closed`, `open` or `half_open` (the API's spelling), counting an elapsed open as half-open."""
+    storage = breaker._state_storage
+    state = storage.state
+    if state == "open":
+        opened_at = storage.opened_at
+        if opened_at and datetime.now(UTC) >= opened_at + timedelta(seconds=breaker.reset_timeout):
+            return "half_open"
+    return state.replace("-", "_")
+
+
+def retry_after_seconds(breaker: pybreaker.CircuitBreaker) -> int:
+    opened_at = breaker._state_storage.opened_at
+    if not opened_at:
+        return 1
+    remaining = opened_at + timedelta(seconds=breaker.reset_timeout) - datetime.now(UTC)
+    return max(1, int(remaining.total_seconds() + 0.999))

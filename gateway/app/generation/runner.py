@@ -1,0 +1,446 @@
+"""Running a generation job on a worker: claim a lease, call the backend, store results once.
+
+Exactly-once results rest on three things: a job is claimed by a conditional update (one worker
+wins), the lease is renewed while the backend runs (a dead worker's lease expires and the reaper
+requeues the job), and the results are committed by a conditional update on the lease in the same
+transaction as the image rows (a worker that lost its lease cannot also store images).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pybreaker
+from sqlalchemy import Engine, Row, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from gateway.app import metrics
+from gateway.app.audit import service as audit
+from gateway.app.audit.service import SYSTEM
+from gateway.app.database import utcnow
+from gateway.app.generation.backends.base import (
+    BackendError,
+    GenerationCancelled,
+    GenerationFailed,
+    GenerationOutput,
+    GenerationRequest,
+    TransientBackendError,
+)
+from gateway.app.generation.backends.registry import BackendRegistry
+from gateway.app.generation.models import GenerationJob
+from gateway.app.generation.states import JobStatus
+from gateway.app.images import service as images
+from gateway.app.images.service import ImageOrigin
+from gateway.app.imaging.pipeline import ProcessedImage
+from gateway.app.imaging.storage import Storage
+from gateway.app.imaging.validation import ImageLimits, ImageRejected
+from gateway.app.settings import Settings
+
+log = logging.getLogger(__name__)
+JOBS = GenerationJob.__table__
+JobRow = Row[Any]
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class GenerationContext:
+    """Everything a worker needs to run jobs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    registry: BackendRegistry
+    storage: Storage
+    limits: ImageLimits
+
+
+def _worker_id() -> str:
+    return f"{WORKER_ID}:{threading.get_ident()}"
+
+
+class LeaseControl:
+    """The JobControl a backend sees: progress, cancellation, deadline, remembered external id.
+
+    A heartbeat thread renews the lease; once renewal fails (the job was cancelled or the lease was
+    taken over) `should_stop` turns true.
+    """
+
+    def __init__(self, engine: Engine, job: JobRow, owner: str, settings: Settings) -> None:
+        self._engine = engine
+        self._job_id = job.id
+        self._owner = owner
+        self._lease_seconds = settings.job_lease_seconds
+        started = job.started_at or utcnow()
+        elapsed = (utcnow() - started).total_seconds()
+        self._deadline = time.monotonic() + max(0.0, settings.generation_timeout_seconds - elapsed)
+        self._external_id = job.external_id
+        self._progress: float | None = None
+        self._lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._heartbeat, daemon=True, name="lease")
+
+    def __enter__(self) -> LeaseControl:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    @property
+    def deadline(self) -> float:
+        return self._deadline
+
+    @property
+    def external_id(self) -> str | None:
+        return self._external_id
+
+    def _owned(self) -> object:
+        return and_(
+            JOBS.c.id == self._job_id,
+            JOBS.c.lease_owner == self._owner,
+            JOBS.c.status == JobStatus.PROCESSING,
+        )
+
+    def remember_external_id(self, external_id: str) -> None:
+        self._external_id = external_id
+        with self._engine.begin() as connection:
+            connection.execute(update(JOBS).where(self._owned()).values(external_id=external_id))
+
+    def report_progress(self, fraction: float) -> None:
+        self._progress = max(0.0, min(1.0, fraction))
+        self._renew()
+
+    def should_stop(self) -> bool:
+        return self._lost.is_set()
+
+    def _renew(self) -> None:
+        values: dict[str, object] = {
+            "lease_expires_at": utcnow() + timedelta(seconds=self._lease_seconds)
+        }
+        if self._progress is not None:
+            values["progress"] = self._progress
+        try:
+            with self._engine.begin() as connection:
+                result = connection.execute(update(JOBS).where(self._owned()).values(**values))
+        except Exception:
+            log.exception("lease renewal failed for %s", self._job_id)
+            return
+        if result.rowcount != 1:
+            self._lost.set()
+
+    def _heartbeat(self) -> None:
+        interval = max(0.2, self._lease_seconds / 3)
+        while not self._done.wait(interval):
+            self._renew()
+
+
+def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool:
+    """Take a pending job for this worker; False when another worker has it or it is final."""
+    now = utcnow()
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(JOBS)
+            .where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.PENDING)
+            .values(
+                status=JobStatus.PROCESSING,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=JOBS.c.attempts + 1,
+                started_at=func.coalesce(JOBS.c.started_at, now),
+                updated_at=now,
+            )
+        )
+    return result.rowcount == 1
+
+
+def load_job(engine: Engine, job_id: str) -> JobRow:
+    """The job as a plain row, read outside the ORM session.
+
+    The worker holds no session transaction while a backend runs: on SQLite an open one would keep
+    the write lock that lease renewals and other processes need.
+    """
+    with engine.connect() as connection:
+        return connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
+
+
+def _request_for(job: JobRow, storage: Storage, session: Session) -> GenerationRequest:
+    params = job.params
+    source_bytes = None
+    if job.mode == "edit" and job.source_image_id:
+        source = images.get(session, job.source_image_id)
+        source_bytes = storage.get(source.original_key)
+    return GenerationRequest(
+        job_id=job.id,
+        prompt=params["prompt"],
+        negative_prompt=params.get("negative_prompt", ""),
+        width=params["width"],
+        height=params["height"],
+        steps=params.get("steps", 30),
+        guidance=params.get("guidance", 7.0),
+        sampler=params.get("sampler", "euler"),
+        seed=params["seed"],
+        batch_size=params.get("batch_size", 1),
+        instruction=params.get("instruction"),
+        source_image=source_bytes,
+    )
+
+
+def _call_backend(
+    context: GenerationContext, job: JobRow, request: GenerationRequest, control: LeaseControl
+) -> GenerationOutput:
+    """The backend call behind its circuit breaker, retried with backoff for transient faults."""
+    slot = context.registry.slot(job.backend)
+    if slot.backend is None:
+        raise BackendError(f"backend {job.backend} is not configured")
+    backend = slot.backend
+
+    def wait(state: object) -> float:
+        error = state.outcome.exception() if state.outcome else None  # type: ignore[attr-defined]
+        if isinstance(error, TransientBackendError) and error.retry_after:
+            return error.retry_after
+        return wait_random_exponential(multiplier=0.5, max=10)(state)  # type: ignore[arg-type]
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(TransientBackendError),
+        stop=stop_after_attempt(context.settings.backend_max_attempts),
+        wait=wait,
+        reraise=True,
+    )
+    for attempt in retrying:
+        with attempt:
+            return slot.breaker.call(backend.generate, request, control)
+    raise AssertionError("unreachable: tenacity reraises the last error")
+
+
+def _finish_failed(engine: Engine, job_id: str, owner: str, code: str, message: str) -> bool:
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(JOBS)
+            .where(
+                JOBS.c.id == job_id,
+                JOBS.c.lease_owner == owner,
+                JOBS.c.status == JobStatus.PROCESSING,
+            )
+            .values(
+                status=JobStatus.FAILED,
+                error_code=code,
+                error_message=message[:2000],
+                completed_at=utcnow(),
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+    if result.rowcount == 1:
+        metrics.GENERATION_FAILED.labels(error_type=code).inc()
+        return True
+    return False
+
+
+def _process_outputs(
+    context: GenerationContext, output: GenerationOutput
+) -> tuple[list[tuple[int, ProcessedImage]], list[str]]:
+    processed: list[tuple[int, ProcessedImage]] = []
+    problems = list(output.errors)
+    settings = context.settings
+    for index, generated in enumerate(output.images):
+        try:
+            processed.append(
+                (
+                    index,
+                    images.prepare(
+                        context.storage,
+                        generated.data,
+                        context.limits,
+                        print_dpi=settings.print_dpi,
+                        print_width_inches=settings.print_width_inches,
+                    ),
+                )
+            )
+        except ImageRejected as error:
+            problems.append(f"image {index}: {error}")
+    return processed, problems
+
+
+def _store_results(
+    session: Session,
+    context: GenerationContext,
+    job: JobRow,
+    owner: str,
+    output: GenerationOutput,
+    processed: list[tuple[int, ProcessedImage]],
+    problems: list[str],
+) -> bool:
+    """Commit the images and the completed job together, only while this worker holds the lease."""
+    finished = session.execute(
+        update(GenerationJob)
+        .where(
+            GenerationJob.id == job.id,
+            GenerationJob.lease_owner == owner,
+            GenerationJob.status == JobStatus.PROCESSING,
+        )
+        .values(
+            status=JobStatus.COMPLETED,
+            progress=1.0,
+            completed_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+            warnings=problems or None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if finished.rowcount != 1:
+        session.rollback()
+        return False
+    params = job.params
+    for index, result in processed:
+        generated = output.images[index]
+        images.add_image(
+            session,
+            result,
+            ImageOrigin(
+                source="generated" if job.mode == "generate" else "edit",
+                job_id=job.id,
+                job_index=index,
+                parent_id=job.source_image_id,
+                prompt=params.get("instruction") if job.mode == "edit" else params["prompt"],
+                params={**params, "seed": generated.seed},
+                seed=generated.seed,
+                backend=job.backend,
+            ),
+            SYSTEM,
+            duplicate_max_distance=context.settings.duplicate_max_distance,
+        )
+    audit.record(
+        session,
+        SYSTEM,
+        entity_type="job",
+        entity_id=job.id,
+        action="completed",
+        from_status=JobStatus.PROCESSING,
+        to_status=JobStatus.COMPLETED,
+        details={"images": len(processed), "warnings": problems},
+    )
+    session.commit()
+    return True
+
+
+def run_generation(session: Session, context: GenerationContext, job_id: str) -> None:
+    """The queue task: run one job to a final state, at most once per lease."""
+    owner = _worker_id()
+    if not claim(context.engine, job_id, owner, context.settings.job_lease_seconds):
+        log.info("job %s not claimable (taken, final or unknown); skipping", job_id)
+        return
+    job = load_job(context.engine, job_id)
+    request = _request_for(job, context.storage, session)
+    session.rollback()
+    metrics.GENERATION_STARTED.inc()
+    started = time.monotonic()
+    log.info("job %s started on %s (attempt %s)", job_id, job.backend, job.attempts)
+    with LeaseControl(context.engine, job, owner, context.settings) as control:
+        try:
+            output = _call_backend(context, job, request, control)
+        except GenerationCancelled:
+            log.info("job %s stopped: cancelled or lease lost", job_id)
+            return
+        except pybreaker.CircuitBreakerError:
+            _finish_failed(
+                context.engine,
+                job_id,
+                owner,
+                "SERVICE_UNAVAILABLE",
+                f"backend {job.backend} is unavailable (circuit open)",
+            )
+            return
+        except BackendError as error:
+            log.warning("job %s failed: %s %s", job_id, error.code, error.message)
+            _finish_failed(context.engine, job_id, owner, error.code, error.message)
+            return
+        except Exception as error:
+            log.exception("job %s crashed", job_id)
+            _finish_failed(
+                context.engine, job_id, owner, "INTERNAL_ERROR", str(error) or type(error).__name__
+            )
+            return
+        processed, problems = _process_outputs(context, output)
+        if not processed:
+            reason = "; ".join(problems) or "the backend returned no images"
+            _finish_failed(context.engine, job_id, owner, GenerationFailed.code, reason)
+            return
+        if _store_results(session, context, job, owner, output, processed, problems):
+            metrics.GENERATION_COMPLETED.inc()
+            metrics.GENERATION_DURATION.observe(time.monotonic() - started)
+            log.info("job %s completed with %d image(s)", job_id, len(processed))
+        else:
+            log.info("job %s lost its lease before storing; results dropped", job_id)
+
+
+def reap(session: Session, context: GenerationContext, enqueue: object) -> dict[str, int]:
+    """Requeue jobs whose worker died (lease expired), fail jobs past the generation timeout, and
+    re-send pending jobs whose queue message was lost."""
+    now = utcnow()
+    settings = context.settings
+    timed_out_before = now - timedelta(seconds=settings.generation_timeout_seconds)
+    counts = {"requeued": 0, "timed_out": 0, "resent": 0}
+    with context.engine.begin() as connection:
+        timed_out = connection.execute(
+            update(JOBS)
+            .where(
+                JOBS.c.status.in_([JobStatus.PROCESSING, JobStatus.PENDING]),
+                JOBS.c.started_at.is_not(None),
+                JOBS.c.started_at < timed_out_before,
+                or_(JOBS.c.lease_expires_at.is_(None), JOBS.c.lease_expires_at < now),
+            )
+            .values(
+                status=JobStatus.FAILED,
+                error_code="TIMEOUT",
+                error_message=f"no result within {settings.generation_timeout_seconds:g} s",
+                completed_at=now,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        counts["timed_out"] = timed_out.rowcount
+        expired = list(
+            connection.execute(
+                select(JOBS.c.id).where(
+                    JOBS.c.status == JobStatus.PROCESSING, JOBS.c.lease_expires_at < now
+                )
+            ).scalars()
+        )
+        for job_id in expired:
+            result = connection.execute(
+                update(JOBS)
+                .where(
+                    JOBS.c.id == job_id,
+                    JOBS.c.status == JobStatus.PROCESSING,
+                    JOBS.c.lease_expires_at < now,
+                )
+                .values(status=JobStatus.PENDING, lease_owner=None, lease_expires_at=None)
+            )
+            counts["requeued"] += result.rowcount
+        stale_before = now - timedelta(seconds=max(60.0, settings.job_lease_seconds * 2))
+        stale = list(
+            connection.execute(
+                select(JOBS.c.id).where(
+                    JOBS.c.status == JobStatus.PENDING, JOBS.c.updated_at < stale_before
+                )
+            ).scalars()
+        )
+        if stale:
+            connection.execute(update(JOBS).where(JOBS.c.id.in_(stale)).values(updated_at=now))
+    if counts["timed_out"]:
+        metrics.GENERATION_FAILED.labels(error_type="TIMEOUT").inc(counts["timed_out"])
+    for job_id in [*expired, *stale]:
+        enqueue(job_id)  # type: ignore[operator]
+    counts["resent"] = len(stale)
+    if any(counts.values()):
+        log.info("reaper: %s", counts)
+    return counts

@@ -1,0 +1,244 @@
+"""Generation jobs: submit, edit, cancel, read. The worker side lives in `runner`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from gateway.app import validation as v
+from gateway.app.audit import service as audit
+from gateway.app.audit.service import Actor
+from gateway.app.database import isoformat, utcnow
+from gateway.app.errors import Conflict, NotFound, ServiceUnavailable
+from gateway.app.generation.backends.registry import BackendRegistry
+from gateway.app.generation.circuit import retry_after_seconds
+from gateway.app.generation.models import GenerationJob
+from gateway.app.generation.params import EditParams, GenerationParams
+from gateway.app.generation.states import FINAL_JOB_STATUSES, JobStatus
+from gateway.app.images import service as images
+from gateway.app.images.models import Image
+
+Enqueue = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked for a job: the actor for the audit log and the API key for ownership."""
+
+    actor: Actor
+    api_key_id: str | None = None
+
+
+def ensure_backend_available(registry: BackendRegistry, name: str) -> None:
+    """Refuse at once (503) when the backend is not configured or its circuit is open."""
+    slot = registry.slot(name)
+    if not slot.enabled:
+        raise ServiceUnavailable(
+            f"backend {name} is not configured ({slot.disabled_reason})",
+            details={"backend": name},
+        )
+    if slot.circuit == "open":
+        wait = retry_after_seconds(slot.breaker)
+        raise ServiceUnavailable(
+            f"backend {name} is unavailable (circuit open); retry in {wait} s",
+            details={"backend": name, "circuit": "open", "retry_after": wait},
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _create_job(
+    session: Session,
+    *,
+    mode: str,
+    backend: str,
+    params: dict[str, Any],
+    requester: Requester,
+    source_image_id: str | None = None,
+    template_id: str | None = None,
+) -> GenerationJob:
+    job = GenerationJob(
+        status=JobStatus.PENDING,
+        mode=mode,
+        backend=backend,
+        params=params,
+        source_image_id=source_image_id,
+        template_id=template_id,
+        requested_by=requester.actor.name,
+        api_key_id=requester.api_key_id,
+    )
+    session.add(job)
+    session.flush()
+    audit.record(
+        session,
+        requester.actor,
+        entity_type="job",
+        entity_id=job.id,
+        action="submitted",
+        to_status=JobStatus.PENDING,
+        details={"backend": backend, "mode": mode},
+    )
+    return job
+
+
+def submit_generation(
+    session: Session,
+    registry: BackendRegistry,
+    enqueue: Enqueue,
+    params: GenerationParams,
+    requester: Requester,
+) -> GenerationJob:
+    """Record a pending job, commit it, then queue it (a lost message is repaired by the reaper).
+
+    Nothing touches the session between commit and enqueue: on SQLite a new transaction would take
+    the write lock that the worker needs.
+    """
+    ensure_backend_available(registry, params.backend)
+    job = _create_job(
+        session,
+        mode="generate",
+        backend=params.backend,
+        params=params.to_json(),
+        requester=requester,
+        template_id=params.template_id,
+    )
+    job_id = job.id
+    session.commit()
+    enqueue(job_id)
+    return job
+
+
+def submit_edit(
+    session: Session,
+    registry: BackendRegistry,
+    enqueue: Enqueue,
+    params: EditParams,
+    requester: Requester,
+) -> GenerationJob:
+    """Queue an edit of an existing image; its results become children of that image."""
+    source = images.get(session, params.image_id)
+    ensure_backend_available(registry, params.backend)
+    job_params = {
+        "prompt": source.prompt or source.title or "uploaded design",
+        "instruction": params.instruction,
+        "width": source.width,
+        "height": source.height,
+        "seed": params.seed,
+        "batch_size": params.batch_size,
+        "backend": params.backend,
+    }
+    job = _create_job(
+        session,
+        mode="edit",
+        backend=params.backend,
+        params=job_params,
+        requester=requester,
+        source_image_id=source.id,
+    )
+    job_id = job.id
+    session.commit()
+    enqueue(job_id)
+    return job
+
+
+def get_job(session: Session, job_id: str) -> GenerationJob:
+    job = session.get(GenerationJob, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found", details={"job_id": job_id})
+    return job
+
+
+def cancel_job(
+    session: Session, registry: BackendRegistry, job_id: str, actor: Actor
+) -> GenerationJob:
+    """Cancel a pending or running job; a running worker notices through its lease and stops."""
+    job = get_job(session, job_id)
+    if job.status in FINAL_JOB_STATUSES:
+        raise Conflict(
+            f"job {job_id} is already {job.status}",
+            details={"job_id": job_id, "status": job.status},
+        )
+    previous = job.status
+    changed = session.execute(
+        update(GenerationJob)
+        .where(GenerationJob.id == job_id, GenerationJob.status == previous)
+        .values(
+            status=JobStatus.CANCELLED,
+            lease_owner=None,
+            lease_expires_at=None,
+            completed_at=utcnow(),
+            error_code="CANCELLED",
+            error_message=f"cancelled by {actor.name}",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        session.rollback()
+        return cancel_job(session, registry, job_id, actor)
+    audit.record(
+        session,
+        actor,
+        entity_type="job",
+        entity_id=job_id,
+        action="cancelled",
+        from_status=previous,
+        to_status=JobStatus.CANCELLED,
+    )
+    external_id, backend_name = job.external_id, job.backend
+    session.commit()
+    slot = registry.slot(backend_name)
+    if previous == JobStatus.PROCESSING and external_id and slot.backend is not None:
+        slot.backend.cancel(external_id)
+    return job
+
+
+def list_jobs(session: Session, *, status: str | None, limit: int) -> list[GenerationJob]:
+    statement = select(GenerationJob).order_by(GenerationJob.created_at.desc(), GenerationJob.id)
+    if status:
+        v.choice(status, "status", [str(s) for s in JobStatus])
+        statement = statement.where(GenerationJob.status == status)
+    return list(session.scalars(statement.limit(limit)))
+
+
+def image_ids_for(session: Session, job_ids: list[str]) -> dict[str, list[str]]:
+    rows = session.execute(
+        select(Image.job_id, Image.id)
+        .where(Image.job_id.in_(job_ids))
+        .order_by(Image.job_id, Image.job_index)
+    )
+    found: dict[str, list[str]] = {job_id: [] for job_id in job_ids}
+    for job_id, image_id in rows:
+        found[job_id].append(image_id)
+    return found
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(GenerationJob.status, func.count()).group_by(GenerationJob.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def to_dict(job: GenerationJob, image_ids: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "job_id": job.id,
+        "status": job.status,
+        "mode": job.mode,
+        "progress": round(job.progress or 0.0, 3),
+        "backend": job.backend,
+        "params": job.params,
+        "source_image_id": job.source_image_id,
+        "image_ids": image_ids,
+        "error": None,
+        "warnings": job.warnings or [],
+        "attempts": job.attempts,
+        "created_at": isoformat(job.created_at),
+        "started_at": isoformat(job.started_at),
+        "completed_at": isoformat(job.completed_at),
+    }
+    if job.error_code:
+        body["error"] = {"code": job.error_code, "message": job.error_message or job.error_code}
+    return body

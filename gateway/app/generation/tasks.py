@@ -1,0 +1,22 @@
+"""Queue tasks of the generation feature: they take ids and call the runner."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.app.extensions import db
+from gateway.app.generation import runner
+from gateway.app.queue import JobQueue
+
+
+def register(app: Flask, queue: JobQueue) -> None:
+    context: runner.GenerationContext = app.extensions["generation"]
+
+    def run_generation(job_id: str) -> None:
+        runner.run_generation(db.session, context, job_id)
+
+    def reap() -> None:
+        runner.reap(db.session, context, lambda job_id: queue.enqueue("generation.run", job_id))
+
+    queue.register("generation.run", run_generation)
+    queue.register_maintenance("generation.reap", context.settings.reaper_interval_seconds, reap)

@@ -1,0 +1,403 @@
+"""Images: ingest (validate, store, hash, find duplicates), review moves, metadata, deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from gateway.app import validation as v
+from gateway.app.audit import service as audit
+from gateway.app.audit.service import Actor
+from gateway.app.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.images.states import (
+    DELETABLE_WITHOUT_FORCE,
+    IMAGE_TRANSITIONS,
+    ImageStatus,
+    can_move,
+    needs_admin,
+)
+from gateway.app.imaging.phash import hamming_distance, hash_bands
+from gateway.app.imaging.pipeline import ProcessedImage, process_image
+from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
+from gateway.app.imaging.validation import ImageLimits
+
+
+def _signed64(value: int) -> int:
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def _unsigned64(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+@dataclass(frozen=True)
+class ImageOrigin:
+    """Where an image came from: a generation job (with its parameters) or an upload."""
+
+    source: str
+    job_id: str | None = None
+    job_index: int | None = None
+    parent_id: str | None = None
+    prompt: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    backend: str | None = None
+
+
+def prepare(
+    storage: Storage,
+    data: bytes,
+    limits: ImageLimits,
+    *,
+    declared_filename: str | None = None,
+    print_dpi: int = 300,
+    print_width_inches: float = 12.0,
+) -> ProcessedImage:
+    """Validate and process the bytes, then store original and thumbnail (outside any transaction).
+
+    Files are content-addressed and written atomically, so storing before the database row exists
+    is safe: a crash leaves at most an unreferenced file, never a row without its file.
+    """
+    processed = process_image(
+        data,
+        limits,
+        declared_filename=declared_filename,
+        print_dpi=print_dpi,
+        print_width_inches=print_width_inches,
+    )
+    storage.put(
+        original_key(processed.sha256, processed.extension), processed.original, processed.mime
+    )
+    storage.put(thumbnail_key(processed.sha256), processed.thumbnail, "image/webp")
+    return processed
+
+
+def add_image(
+    session: Session,
+    processed: ProcessedImage,
+    origin: ImageOrigin,
+    actor: Actor,
+    *,
+    duplicate_max_distance: int,
+    title: str = "",
+    description: str = "",
+    tags: Iterable[str] = (),
+) -> Image:
+    """Insert the image row in the caller's transaction, with hash bands, duplicates and audit."""
+    image = Image(
+        status=ImageStatus.PENDING,
+        source=origin.source,
+        job_id=origin.job_id,
+        job_index=origin.job_index,
+        parent_id=origin.parent_id,
+        prompt=origin.prompt,
+        params=origin.params,
+        seed=origin.seed,
+        backend=origin.backend,
+        title=title,
+        description=description,
+        tags=list(tags),
+        width=processed.width,
+        height=processed.height,
+        dpi=processed.dpi,
+        mime=processed.mime,
+        file_size=len(processed.original),
+        sha256=processed.sha256,
+        original_key=original_key(processed.sha256, processed.extension),
+        thumbnail_key=thumbnail_key(processed.sha256),
+        phash=_signed64(processed.phash),
+        quality=processed.quality.to_dict(),
+        has_quality_warnings=bool(processed.quality.warnings or processed.quality.errors),
+    )
+    session.add(image)
+    session.flush()
+    duplicates = _find_duplicates(session, image, processed.phash, duplicate_max_distance)
+    for other_id, distance in duplicates:
+        session.add(ImageDuplicate(image_id=image.id, duplicate_id=other_id, distance=distance))
+        session.add(ImageDuplicate(image_id=other_id, duplicate_id=image.id, distance=distance))
+    if duplicates:
+        image.duplicate_count = len(duplicates)
+        session.execute(
+            update(Image)
+            .where(Image.id.in_([other for other, _ in duplicates]))
+            .values(duplicate_count=Image.duplicate_count + 1)
+        )
+    for band, value in enumerate(hash_bands(processed.phash)):
+        session.add(ImageHashBand(image_id=image.id, band=band, value=value))
+    audit.record(
+        session,
+        actor,
+        entity_type="image",
+        entity_id=image.id,
+        action="created",
+        from_status=ImageStatus.GENERATING if origin.source == "generated" else None,
+        to_status=ImageStatus.PENDING,
+        details={"source": origin.source, "job_id": origin.job_id, "sha256": processed.sha256},
+    )
+    return image
+
+
+def _find_duplicates(
+    session: Session, image: Image, phash: int, max_distance: int
+) -> list[tuple[str, int]]:
+    """Near-duplicates by perceptual hash: band matches narrow the candidates, Hamming decides."""
+    matches = or_(
+        *(
+            and_(ImageHashBand.band == band, ImageHashBand.value == value)
+            for band, value in enumerate(hash_bands(phash))
+        )
+    )
+    candidates = session.execute(
+        select(Image.id, Image.phash)
+        .join(ImageHashBand, ImageHashBand.image_id == Image.id)
+        .where(matches, Image.id != image.id)
+        .distinct()
+    )
+    found = []
+    for other_id, other_hash in candidates:
+        distance = hamming_distance(phash, _unsigned64(other_hash))
+        if distance <= max_distance:
+            found.append((other_id, distance))
+    return sorted(found, key=lambda pair: (pair[1], pair[0]))
+
+
+def get(session: Session, image_id: str) -> Image:
+    image = session.get(Image, image_id)
+    if image is None:
+        raise NotFound(f"image {image_id} not found", details={"image_id": image_id})
+    return image
+
+
+def duplicates_of(session: Session, image_id: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ImageDuplicate.duplicate_id, ImageDuplicate.distance)
+        .where(ImageDuplicate.image_id == image_id)
+        .order_by(ImageDuplicate.distance, ImageDuplicate.duplicate_id)
+    )
+    return [{"image_id": other, "distance": distance} for other, distance in rows]
+
+
+def change_status(
+    session: Session,
+    image: Image,
+    target: ImageStatus,
+    actor: Actor,
+    *,
+    is_admin: bool = False,
+    action: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> Image:
+    """Move an image along the state machine, or raise INVALID_TRANSITION; never overwrite.
+
+    The update is conditional on the status read, so two reviewers acting at once cannot both win.
+    """
+    current = image.status
+    if not can_move(current, target):
+        allowed = sorted(IMAGE_TRANSITIONS[ImageStatus(current)])
+        raise InvalidTransition(
+            f"image {image.id} cannot go from {current} to {target}",
+            details={"image_id": image.id, "from": current, "to": str(target), "allowed": allowed},
+        )
+    if needs_admin(current, target) and not is_admin:
+        raise Forbidden(f"only an admin may move an image from {current} back to {target}")
+    changed = session.execute(
+        update(Image)
+        .where(Image.id == image.id, Image.status == current)
+        .values(status=str(target), updated_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        session.refresh(image)
+        raise InvalidTransition(
+            f"image {image.id} changed meanwhile (now {image.status})",
+            details={"image_id": image.id, "from": image.status, "to": str(target)},
+        )
+    session.refresh(image)
+    audit.record(
+        session,
+        actor,
+        entity_type="image",
+        entity_id=image.id,
+        action=action or str(target),
+        from_status=current,
+        to_status=str(target),
+        reason=reason,
+        note=note,
+    )
+    return image
+
+
+def approve(session: Session, image: Image, actor: Actor, *, note: str | None = None) -> Image:
+    note = v.clean_text(note, "note", max_length=v.MAX_NOTE_LENGTH, allow_newlines=True) or None
+    change_status(session, image, ImageStatus.APPROVED, actor, action="approved", note=note)
+    image.reject_reason = None
+    image.review_note = note
+    image.reviewed_by = actor.name
+    image.reviewed_at = image.updated_at
+    return image
+
+
+def reject(
+    session: Session,
+    image: Image,
+    actor: Actor,
+    *,
+    reason: object,
+    reasons: list[str],
+    note: str | None = None,
+) -> Image:
+    reason = v.choice(reason, "reason", reasons)
+    note = v.clean_text(note, "note", max_length=v.MAX_NOTE_LENGTH, allow_newlines=True) or None
+    change_status(
+        session, image, ImageStatus.REJECTED, actor, action="rejected", reason=reason, note=note
+    )
+    image.reject_reason = reason
+    image.review_note = note
+    image.reviewed_by = actor.name
+    image.reviewed_at = image.updated_at
+    return image
+
+
+def reset(session: Session, image: Image, actor: Actor, *, is_admin: bool) -> Image:
+    change_status(session, image, ImageStatus.PENDING, actor, is_admin=is_admin, action="reset")
+    image.reject_reason = None
+    return image
+
+
+EDITABLE_FIELDS = {"title", "description", "tags"}
+
+
+def update_metadata(session: Session, image: Image, changes: object, actor: Actor) -> Image:
+    """Set title, description and tags; every bad field is reported at once."""
+    data = v.require_object(changes)
+    v.refuse_unknown(data, EDITABLE_FIELDS)
+    errors = v.FieldErrors()
+    cleaned: dict[str, Any] = {}
+    if "title" in data:
+        cleaned["title"] = errors.check(
+            v.clean_text, data["title"], "title", max_length=v.MAX_TITLE_LENGTH
+        )
+    if "description" in data:
+        cleaned["description"] = errors.check(
+            v.clean_text,
+            data["description"],
+            "description",
+            max_length=v.MAX_DESCRIPTION_LENGTH,
+            allow_newlines=True,
+        )
+    if "tags" in data:
+        cleaned["tags"] = errors.check(v.tags, data["tags"])
+    errors.raise_if_any()
+    if not cleaned:
+        raise ValidationFailed("nothing to change", {"body": "give title, description or tags"})
+    before = {name: getattr(image, name) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(image, name, value)
+    audit.record(
+        session,
+        actor,
+        entity_type="image",
+        entity_id=image.id,
+        action="metadata_updated",
+        details={"before": before, "after": cleaned},
+    )
+    return image
+
+
+def delete_image(
+    session: Session, storage: Storage, image: Image, actor: Actor, *, force: bool = False
+) -> list[str]:
+    """Delete the row (and its files when no other image shares them); returns file keys to drop."""
+    if image.status not in DELETABLE_WITHOUT_FORCE and not force:
+        raise InvalidTransition(
+            f"image {image.id} is {image.status}; pass force to delete it",
+            details={"image_id": image.id, "from": image.status},
+        )
+    shared = session.scalar(
+        select(func.count())
+        .select_from(Image)
+        .where(Image.sha256 == image.sha256, Image.id != image.id)
+    )
+    audit.record(
+        session,
+        actor,
+        entity_type="image",
+        entity_id=image.id,
+        action="deleted",
+        from_status=image.status,
+        details={"forced": force, "sha256": image.sha256},
+    )
+    others = select(ImageDuplicate.duplicate_id).where(ImageDuplicate.image_id == image.id)
+    session.execute(
+        update(Image)
+        .where(Image.id.in_(others))
+        .values(duplicate_count=Image.duplicate_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(ImageDuplicate).where(
+            or_(ImageDuplicate.image_id == image.id, ImageDuplicate.duplicate_id == image.id)
+        )
+    )
+    session.execute(delete(ImageHashBand).where(ImageHashBand.image_id == image.id))
+    session.delete(image)
+    return [] if shared else [image.original_key, image.thumbnail_key, print_key(image)]
+
+
+def print_key(image: Image) -> str:
+    return f"prints/{image.sha256[:2]}/{image.sha256[2:4]}/{image.sha256}.png"
+
+
+@dataclass(frozen=True)
+class ImageQuery:
+    status: str | None = None
+    q: str | None = None
+    backend: str | None = None
+    has_duplicates: bool | None = None
+    has_warnings: bool | None = None
+    job_id: str | None = None
+
+
+def _filtered(query: ImageQuery) -> Any:
+    statement = select(Image)
+    if query.status:
+        statuses = [part for part in query.status.split(",") if part]
+        for status in statuses:
+            v.choice(status, "status", [str(s) for s in ImageStatus])
+        statement = statement.where(Image.status.in_(statuses))
+    if query.q:
+        pattern = f"%{query.q.lower()}%"
+        statement = statement.where(
+            or_(func.lower(Image.prompt).like(pattern), func.lower(Image.title).like(pattern))
+        )
+    if query.backend:
+        statement = statement.where(Image.backend == query.backend)
+    if query.has_duplicates is not None:
+        statement = statement.where(
+            (Image.duplicate_count > 0) if query.has_duplicates else (Image.duplicate_count == 0)
+        )
+    if query.has_warnings is not None:
+        statement = statement.where(Image.has_quality_warnings.is_(query.has_warnings))
+    if query.job_id:
+        statement = statement.where(Image.job_id == query.job_id)
+    return statement
+
+
+def list_page(
+    session: Session, query: ImageQuery, *, page: int, per_page: int
+) -> tuple[list[Image], int]:
+    """Offset pagination (v1): newest first."""
+    statement = _filtered(query)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(
+        statement.order_by(Image.created_at.desc(), Image.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(rows), total

@@ -1,0 +1,45 @@
+"""The image state machine of the contract (section 4), in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ImageStatus(StrEnum):
+    GENERATING = "generating"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    PUBLISH_FAILED = "publish_failed"
+
+
+IMAGE_TRANSITIONS: dict[ImageStatus, frozenset[ImageStatus]] = {
+    ImageStatus.GENERATING: frozenset({ImageStatus.PENDING}),
+    ImageStatus.PENDING: frozenset({ImageStatus.APPROVED, ImageStatus.REJECTED}),
+    ImageStatus.APPROVED: frozenset({ImageStatus.PUBLISHING, ImageStatus.PENDING}),
+    ImageStatus.REJECTED: frozenset({ImageStatus.PENDING}),
+    ImageStatus.PUBLISHING: frozenset({ImageStatus.PUBLISHED, ImageStatus.PUBLISH_FAILED}),
+    ImageStatus.PUBLISHED: frozenset(),
+    ImageStatus.PUBLISH_FAILED: frozenset({ImageStatus.PUBLISHING}),
+}
+
+# Moves back to `pending` are resets, which only an admin may make.
+ADMIN_ONLY_TARGETS: dict[ImageStatus, frozenset[ImageStatus]] = {
+    ImageStatus.APPROVED: frozenset({ImageStatus.PENDING}),
+    ImageStatus.REJECTED: frozenset({ImageStatus.PENDING}),
+}
+
+# Deleting an image that went out to a shop needs `force`.
+DELETABLE_WITHOUT_FORCE = frozenset(
+    {ImageStatus.PENDING, ImageStatus.REJECTED, ImageStatus.APPROVED, ImageStatus.PUBLISH_FAILED}
+)
+
+
+def can_move(current: str, target: str) -> bool:
+    return ImageStatus(target) in IMAGE_TRANSITIONS[ImageStatus(current)]
+
+
+def needs_admin(current: str, target: str) -> bool:
+    return ImageStatus(target) in ADMIN_ONLY_TARGETS.get(ImageStatus(current), frozenset())

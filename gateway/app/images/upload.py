@@ -1,0 +1,89 @@
+"""Operators' own designs coming in, and image files going out."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+from PIL import Image as PILImage
+from sqlalchemy.orm import Session
+
+from gateway.app import validation as v
+from gateway.app.audit.service import Actor
+from gateway.app.generation.runner import GenerationContext
+from gateway.app.images import service
+from gateway.app.images.models import Image
+from gateway.app.images.service import ImageOrigin
+from gateway.app.imaging.storage import StorageKeyNotFound
+
+
+def store_upload(
+    session: Session,
+    context: GenerationContext,
+    data: bytes,
+    *,
+    filename: str | None,
+    form: Mapping[str, str],
+    actor: Actor,
+) -> Image:
+    """Validate the form first (cheap), then the image, store it, and add it in `pending`."""
+    errors = v.FieldErrors()
+    title = errors.check(v.clean_text, form.get("title"), "title", max_length=v.MAX_TITLE_LENGTH)
+    description = errors.check(
+        v.clean_text,
+        form.get("description"),
+        "description",
+        max_length=v.MAX_DESCRIPTION_LENGTH,
+        allow_newlines=True,
+    )
+    tags = errors.check(v.tags, form.get("tags") or [])
+    errors.raise_if_any()
+    settings = context.settings
+    processed = service.prepare(
+        context.storage,
+        data,
+        context.limits,
+        declared_filename=filename,
+        print_dpi=settings.print_dpi,
+        print_width_inches=settings.print_width_inches,
+    )
+    image = service.add_image(
+        session,
+        processed,
+        ImageOrigin(source="upload", prompt=None),
+        actor,
+        duplicate_max_distance=settings.duplicate_max_distance,
+        title=title or "",
+        description=description or "",
+        tags=tags or [],
+    )
+    session.commit()
+    return image
+
+
+def _print_png(original: bytes, dpi: int) -> bytes:
+    with PILImage.open(io.BytesIO(original)) as source:
+        source.load()
+        converted = source if source.mode in ("RGB", "RGBA") else source.convert("RGBA")
+        out = io.BytesIO()
+        converted.save(out, format="PNG", dpi=(dpi, dpi), optimize=False)
+    return out.getvalue()
+
+
+def file_variant(context: GenerationContext, image: Image, variant: str) -> tuple[bytes, str]:
+    """The bytes and type of `original`, `thumbnail` (WebP) or `print` (PNG tagged at print DPI).
+
+    The print file is made on first request and kept, like the other content-addressed files.
+    """
+    storage = context.storage
+    if variant == "thumbnail":
+        return storage.get(image.thumbnail_key), "image/webp"
+    if variant == "original":
+        return storage.get(image.original_key), image.mime
+    key = service.print_key(image)
+    try:
+        return storage.get(key), "image/png"
+    except StorageKeyNotFound:
+        data = _print_png(storage.get(image.original_key), context.settings.print_dpi)
+        storage.put(key, data, "image/png")
+        return data, "image/png"

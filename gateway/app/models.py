@@ -1,0 +1,17 @@
+"""Every feature's tables, imported together so migrations and `db.create_all` see them all."""
+
+from gateway.app.accounts.models import ApiKey, Operator
+from gateway.app.audit.models import AuditEntry
+from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
+from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "CircuitBreakerRow",
+    "GenerationJob",
+    "Image",
+    "ImageDuplicate",
+    "ImageHashBand",
+    "Operator",
+]

@@ -1,0 +1,55 @@
+"""The retention policy: what old data the gateway removes, and when."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from gateway.app.audit.service import Actor
+from gateway.app.database import utcnow
+from gateway.app.generation.models import GenerationJob
+from gateway.app.generation.states import FINAL_JOB_STATUSES
+from gateway.app.images import service as images
+from gateway.app.images.models import Image
+from gateway.app.images.states import ImageStatus
+from gateway.app.imaging.storage import Storage
+from gateway.app.settings import Settings
+
+
+def apply_retention(
+    session: Session, storage: Storage, settings: Settings, actor: Actor
+) -> dict[str, int]:
+    """Delete rejected images after RETENTION_REJECTED_DAYS and finished jobs without images
+    after RETENTION_JOBS_DAYS; approved, pending and published work is never touched."""
+    now = utcnow()
+    rejected_before = now - timedelta(days=settings.retention_rejected_days)
+    doomed_files: list[str] = []
+    old_rejected = list(
+        session.scalars(
+            select(Image).where(
+                Image.status == ImageStatus.REJECTED, Image.updated_at < rejected_before
+            )
+        )
+    )
+    for image in old_rejected:
+        doomed_files.extend(images.delete_image(session, storage, image, actor))
+    jobs_before = now - timedelta(days=settings.retention_jobs_days)
+    removed_jobs = session.execute(
+        delete(GenerationJob)
+        .where(
+            GenerationJob.status.in_([str(status) for status in FINAL_JOB_STATUSES]),
+            GenerationJob.completed_at < jobs_before,
+            ~exists().where(Image.job_id == GenerationJob.id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    for key in doomed_files:
+        storage.delete(key)
+    return {
+        "images_deleted": len(old_rejected),
+        "files_deleted": len(doomed_files),
+        "jobs_deleted": removed_jobs.rowcount,
+    }

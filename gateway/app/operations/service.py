@@ -1,0 +1,85 @@
+"""Operational views of the running gateway: status, readiness checks, shared-state gauges."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import psutil
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gateway.app.generation import service as jobs
+from gateway.app.generation.backends.registry import BackendRegistry
+from gateway.app.generation.circuit import STATE_NAMES
+from gateway.app.generation.runner import GenerationContext
+from gateway.app.queue import JobQueue
+
+STARTED_AT = time.time()
+
+
+def readiness(session: Session, queue: JobQueue, context: GenerationContext) -> dict[str, str]:
+    """Each dependency's state: `ok` or the error that makes the gateway not ready."""
+    checks: dict[str, str] = {}
+    for name, probe in (
+        ("database", lambda: session.execute(text("SELECT 1"))),
+        ("queue", queue.check),
+        ("storage", context.storage.check),
+    ):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as error:
+            checks[name] = f"error: {type(error).__name__}: {error}"[:300]
+    session.rollback()
+    return checks
+
+
+def system_status(
+    session: Session, registry: BackendRegistry, context: GenerationContext
+) -> dict[str, Any]:
+    counts = jobs.counts_by_status(session)
+    disk = shutil.disk_usage(context.settings.state_dir)
+    memory = psutil.virtual_memory()
+    return {
+        "uptime_seconds": round(time.time() - STARTED_AT, 1),
+        "queue_depth": counts.get("pending", 0),
+        "jobs_in_progress": counts.get("processing", 0),
+        "jobs_by_status": counts,
+        "backends": registry.describe(probe=True),
+        "system": {
+            "cpu_percent": psutil.cpu_percent(interval=0.1),
+            "cpu_count": psutil.cpu_count(),
+            "memory": {
+                "total": memory.total,
+                "available": memory.available,
+                "percent": memory.percent,
+            },
+            "disk": {
+                "total": disk.total,
+                "free": disk.free,
+                "path": str(context.settings.state_dir),
+            },
+            "gpu": None,
+        },
+    }
+
+
+def shared_gauges(session: Session, registry: BackendRegistry) -> Iterable[GaugeMetricFamily]:
+    counts = jobs.counts_by_status(session)
+    session.rollback()
+    depth = GaugeMetricFamily("pod_job_queue_depth", "Generation jobs waiting for a worker")
+    depth.add_metric([], counts.get("pending", 0))
+    running = GaugeMetricFamily("pod_jobs_in_progress", "Generation jobs running now")
+    running.add_metric([], counts.get("processing", 0))
+    circuits = GaugeMetricFamily(
+        "pod_circuit_breaker_state",
+        "Circuit state per service: 0 closed, 1 half-open, 2 open",
+        labels=["service"],
+    )
+    for slot in registry.all():
+        circuits.add_metric([slot.name], STATE_NAMES[slot.circuit.replace("_", "-")])
+    return [depth, running, circuits]

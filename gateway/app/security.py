@@ -1,0 +1,111 @@
+"""Who is calling, and may they? API keys (header) or an operator's session; scopes; rate tiers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+
+from gateway.app.accounts import service as accounts
+from gateway.app.accounts.models import ApiKey
+from gateway.app.audit.service import Actor
+from gateway.app.errors import Forbidden, Unauthorized
+from gateway.app.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Principal:
+    actor: Actor
+    scopes: frozenset[str]
+    plan: str
+    api_key_id: str | None = None
+    key: ApiKey | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+    @property
+    def rate_identity(self) -> str:
+        return self.api_key_id or f"operator:{self.actor.id}"
+
+
+def presented_key() -> str | None:
+    """The API key from `X-API-Key` or `Authorization: Bearer`, if any."""
+    key = request.headers.get("X-API-Key")
+    if key:
+        return key.strip()
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def _principal_for_key(key: str) -> Principal | None:
+    record = accounts.authenticate_key(db.session, key)
+    if record is None:
+        return None
+    return Principal(
+        actor=Actor("api_key", record.id, record.name),
+        scopes=frozenset(record.scopes),
+        plan=record.plan,
+        api_key_id=record.id,
+        key=record,
+    )
+
+
+def current_principal() -> Principal | None:
+    """The authenticated caller of this request, resolved once."""
+    if "principal" not in g:
+        g.principal = None
+        key = presented_key()
+        if key:
+            g.principal = _principal_for_key(key)
+            if g.principal is None:
+                raise Unauthorized("invalid or revoked API key")
+        else:
+            resolver = current_app.extensions.get("session_principal")
+            g.principal = resolver() if resolver else None
+    return g.principal
+
+
+def require_principal() -> Principal:
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized(
+            "authentication required: send X-API-Key (or Authorization: Bearer)",
+            headers={"WWW-Authenticate": 'Bearer realm="pod-gateway"'},
+        )
+    return principal
+
+
+def api_access(scope: str, tier: str) -> Callable[[F], F]:
+    """Decorate an API method: authenticate, check `scope`, count against rate tier `tier`."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = require_principal()
+            if scope not in principal.scopes and not principal.is_admin:
+                raise Forbidden(
+                    f"this operation needs the {scope!r} scope",
+                    details={"required_scope": scope, "scopes": sorted(principal.scopes)},
+                )
+            limiter = current_app.extensions["rate_limiter"]
+            if current_app.extensions["settings"].rate_limit_enabled:
+                g.rate_state = limiter.hit(tier, principal.plan, principal.rate_identity)
+            return fn(*args, **kwargs)
+
+        wrapper.__apidoc__ = {  # type: ignore[attr-defined]
+            **getattr(fn, "__apidoc__", {}),
+            "security": [{"apikey": []}, {"bearer": []}],
+        }
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

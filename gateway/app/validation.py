@@ -1,0 +1,146 @@
+"""Input rules shared by every entry point (API v1/v2, review UI, CLI): one place for each limit."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from gateway.app.errors import ValidationFailed
+
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|&#?[a-zA-Z0-9]+;|javascript:", re.IGNORECASE)
+MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_TAGS = 13
+MAX_TAG_LENGTH = 32
+MAX_NOTE_LENGTH = 1000
+MAX_BATCH_IDS = 10_000
+
+
+def _has_control_characters(text: str, *, allow_newlines: bool) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def clean_text(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = False,
+    allow_newlines: bool = False,
+    allow_markup: bool = False,
+) -> str:
+    """A trimmed string, refused when too long, holding control characters, or markup."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{field} must be a string", {field: "must be a string"})
+    text = unicodedata.normalize("NFC", value).strip()
+    if required and not text:
+        raise ValidationFailed(f"{field} is required", {field: "is required"})
+    if len(text) > max_length:
+        message = f"must be at most {max_length} characters (got {len(text)})"
+        raise ValidationFailed(f"{field} {message}", {field: message})
+    if _has_control_characters(text, allow_newlines=allow_newlines):
+        raise ValidationFailed(
+            f"{field} contains control characters", {field: "contains control characters"}
+        )
+    if not allow_markup and _MARKUP.search(text):
+        raise ValidationFailed(
+            f"{field} must not contain markup", {field: "must not contain HTML or markup"}
+        )
+    return text
+
+
+def integer(value: object, field: str, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"{field} must be an integer", {field: "must be an integer"})
+    if not minimum <= value <= maximum:
+        message = f"must be between {minimum} and {maximum}"
+        raise ValidationFailed(f"{field} {message}", {field: message})
+    return value
+
+
+def number(value: object, field: str, *, minimum: float, maximum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed(f"{field} must be a number", {field: "must be a number"})
+    if not minimum <= float(value) <= maximum:
+        message = f"must be between {minimum:g} and {maximum:g}"
+        raise ValidationFailed(f"{field} {message}", {field: message})
+    return float(value)
+
+
+def choice(value: object, field: str, options: tuple[str, ...] | list[str]) -> str:
+    if not isinstance(value, str) or value not in options:
+        message = f"must be one of: {', '.join(options)}"
+        raise ValidationFailed(f"{field} {message}", {field: message})
+    return value
+
+
+def tags(value: object, field: str = "tags") -> list[str]:
+    """Tags as a list (or comma-separated string): trimmed, lower-cased, de-duplicated."""
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    if not isinstance(value, list):
+        raise ValidationFailed(f"{field} must be a list of strings", {field: "must be a list"})
+    result: list[str] = []
+    for item in value:
+        tag = clean_text(item, field, max_length=MAX_TAG_LENGTH).lower()
+        if tag and tag not in result:
+            result.append(tag)
+    if len(result) > MAX_TAGS:
+        message = f"at most {MAX_TAGS} tags"
+        raise ValidationFailed(f"{field}: {message}", {field: message})
+    return result
+
+
+def ids(value: object, field: str = "image_ids") -> list[str]:
+    """A non-empty list of at most MAX_BATCH_IDS string ids, order kept, duplicates dropped."""
+    if not isinstance(value, list) or not value:
+        raise ValidationFailed(
+            f"{field} must be a non-empty list", {field: "must be a non-empty list"}
+        )
+    if len(value) > MAX_BATCH_IDS:
+        message = f"at most {MAX_BATCH_IDS} ids per request"
+        raise ValidationFailed(f"{field}: {message}", {field: message})
+    if not all(isinstance(item, str) and 0 < len(item) <= 64 for item in value):
+        raise ValidationFailed(f"{field} must hold string ids", {field: "must hold string ids"})
+    return list(dict.fromkeys(value))
+
+
+def require_object(body: object) -> Mapping[str, Any]:
+    if not isinstance(body, Mapping):
+        raise ValidationFailed(
+            "request body must be a JSON object", {"body": "must be a JSON object"}
+        )
+    return body
+
+
+def refuse_unknown(body: Mapping[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ValidationFailed(
+            f"unknown field(s): {', '.join(unknown)}",
+            {name: "is not a known field" for name in unknown},
+        )
+
+
+class FieldErrors:
+    """Collects every field's error so one response lists them all."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as error:
+            self.errors.update(error.field_errors or {"body": error.message})
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            summary = "; ".join(f"{name} {text}" for name, text in self.errors.items())
+            raise ValidationFailed(f"Invalid request: {summary}", self.errors)

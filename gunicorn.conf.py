@@ -1,0 +1,53 @@
+"""gunicorn settings for `make run`: threads for WebSockets, multiprocess metrics, embedded worker.
+
+With EMBEDDED_WORKER=1 (the default) the gunicorn master also starts one job worker process
+(`flask --app wsgi worker`) and stops it on exit, so one command serves everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+host = os.environ.get("HOST", "127.0.0.1")
+port = os.environ.get("PORT", "8000")
+bind = f"{host}:{port}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = 120
+graceful_timeout = 20
+accesslog = None
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+_state_dir = Path(os.environ.get("GATEWAY_STATE_DIR", "state")).resolve()
+_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_state_dir / "prometheus")))
+_job_worker: subprocess.Popen[bytes] | None = None
+
+
+def on_starting(server: object) -> None:
+    """Fresh multiprocess metrics directory, then the embedded job worker."""
+    global _job_worker
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("EMBEDDED_WORKER", "1").lower() in {"1", "true", "yes"}:
+        _job_worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
+
+
+def child_exit(server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    if _job_worker and _job_worker.poll() is None:
+        _job_worker.send_signal(signal.SIGTERM)
+        try:
+            _job_worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            _job_worker.kill()
