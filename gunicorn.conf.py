@@ -25,7 +25,9 @@ accesslog = None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 _state_dir = Path(os.environ.get("GATEWAY_STATE_DIR", "state")).resolve()
-_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_state_dir / "prometheus")))
+_metrics_dir = Path(
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_state_dir / "prometheus"))
+)
 _job_worker: subprocess.Popen[bytes] | None = None
 
 

@@ -90,5 +90,9 @@ class RateLimiter:
             )
         return state
 
-    def check(self) -> None:
-        self._strategy.storage.check()
+    def check(self) -> bool:
+        return bool(self._strategy.storage.check())
+
+    def reset(self) -> None:
+        """Forget every counter (tests and `make run` restarts only)."""
+        self._strategy.storage.reset()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-
 from sqlalchemy import create_engine
 
 from gateway.app.database import sqlite_transactions

@@ -1,0 +1,165 @@
+"""Shared fixtures: settings, the app on SQLite and PostgreSQL, API keys, images.
+
+The in-process app runs its queue in Huey's immediate mode (tasks run at enqueue), so API tests see
+finished jobs at once. End-to-end tests (tests/e2e) start real gunicorn and worker processes instead.
+PostgreSQL runs when TEST_DATABASE_URL is set (CI sets it): each run creates its own throwaway
+database and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from PIL import Image, ImageDraw
+from sqlalchemy import make_url
+
+from gateway.app import create_app
+from gateway.app.accounts import service as accounts
+from gateway.app.audit.service import SYSTEM
+from gateway.app.extensions import db
+from gateway.app.settings import Settings
+
+ALL_SCOPES = ["read", "generate", "review", "publish", "admin"]
+
+
+def make_settings(state_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: everything in `state_dir`, nothing read from the developer's .env."""
+    values: dict[str, object] = {
+        "GATEWAY_STATE_DIR": str(state_dir),
+        "GATEWAY_SECRET_KEY": "test-secret-key",
+        "GATEWAY_BASE_URL": "http://gateway.test",
+        "REDIS_PREFIX": f"podtest-{secrets.token_hex(4)}",
+        "GATEWAY_TESTING": True,
+    }
+    values.update({key: value for key, value in overrides.items()})
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run, dropped afterwards."""
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    if not admin_url:
+        pytest.skip("TEST_DATABASE_URL is unset (CI sets it; see README)")
+    url = make_url(admin_url)
+    name = f"pod_test_{os.getpid()}_{secrets.token_hex(3)}"
+    conninfo = url.set(drivername="postgresql", database=url.database or "postgres")
+    dsn = conninfo.render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is unset (CI sets it; see README)")
+    return url
+
+
+def _build_app(settings: Settings) -> Flask:
+    app = create_app({"SETTINGS": settings, "QUEUE_IMMEDIATE": True})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """The app on each database, built once per run; rows are cleared after every test."""
+    state_dir = tmp_path_factory.mktemp(f"state-{request.param}")
+    overrides: dict[str, object] = {}
+    if request.param == "postgresql":
+        overrides["DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    application = _build_app(make_settings(state_dir, **overrides))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    application.extensions["generation"].engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    application.extensions["rate_limiter"].reset()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_key(app: Flask) -> Callable[..., str]:
+    """Create an API key and return its secret."""
+
+    def make(plan: str = "enterprise", scopes: list[str] | None = None, name: str = "test") -> str:
+        with app.app_context():
+            return accounts.create_key(
+                db.session, name, plan=plan, scopes=scopes or ALL_SCOPES, actor=SYSTEM
+            ).secret
+
+    return make
+
+
+@pytest.fixture
+def admin_headers(make_key: Callable[..., str]) -> dict[str, str]:
+    return {"X-API-Key": make_key()}
+
+
+@pytest.fixture
+def reviewer_headers(make_key: Callable[..., str]) -> dict[str, str]:
+    return {"X-API-Key": make_key(scopes=["read", "generate", "review"], name="reviewer")}
+
+
+@pytest.fixture
+def viewer_headers(make_key: Callable[..., str]) -> dict[str, str]:
+    return {"X-API-Key": make_key(scopes=["read"], name="viewer")}
+
+
+def artwork(width: int = 800, height: int = 800, *, seed: int = 1, fmt: str = "PNG") -> bytes:
+    """A small real design (shapes on a gradient), distinct per seed."""
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, height, 4):
+        shade = (y * 255) // max(1, height)
+        draw.rectangle([0, y, width, y + 4], fill=(shade, (seed * 47) % 256, 255 - shade))
+    for index in range(6):
+        offset = (seed * 97 + index * 131) % max(1, width // 2)
+        draw.ellipse(
+            [offset, offset // 2, offset + width // 3, offset // 2 + height // 3],
+            fill=((seed * 31 + index * 40) % 256, (index * 70) % 256, (seed * 13) % 256),
+        )
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.fixture
+def make_artwork() -> Callable[..., bytes]:
+    return artwork
