@@ -19,14 +19,15 @@ from gateway.app.clients.runpod import (
     RunPodOutputError,
     RunPodUnavailable,
 )
+from gateway.app.generation.backends.base import GenerationRequest
+from gateway.app.generation.workflows import build_workflow
 from tests.emulators.process import EmulatorProcess
 from tests.emulators.runpod import API_KEY, ENDPOINT_ID
 
 FAST_RETRIES = RetryPolicy(attempts=4, max_elapsed=5, backoff_min=0.01, backoff_max=0.05)
-WORKFLOW = {
-    "3": {"class_type": "KSampler", "inputs": {"seed": 1}},
-    "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 32, "height": 32, "batch_size": 1}},
-}
+WORKFLOW = build_workflow(
+    GenerationRequest(job_id="emu", prompt="test", width=32, height=32, seed=1, batch_size=1)
+)
 
 
 @pytest.fixture(scope="module")

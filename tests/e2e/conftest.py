@@ -1,8 +1,13 @@
-"""End-to-end fixtures: a running gateway (gunicorn + workers) and the emulators as processes."""
+"""End-to-end fixtures: running gateways (gunicorn + workers) and the emulators as processes.
+
+Starting a gateway takes seconds, so each test module shares its gateways (`module_gateways`);
+tests that kill or reconfigure processes start their own (`start_gateway`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,28 +15,44 @@ from tests.e2e.harness import Gateway
 from tests.emulators.process import EmulatorProcess
 
 pytestmark = pytest.mark.e2e
+GatewayFactory = Callable[..., Gateway]
 
 
-@pytest.fixture
-def start_gateway(tmp_path) -> Iterator[Callable[..., Gateway]]:
-    """Start a gateway with extra environment; every one started is stopped after the test."""
+def _factory(root: Path) -> tuple[GatewayFactory, list[Gateway]]:
     started: list[Gateway] = []
 
     def start(
         env: dict[str, str] | None = None, *, workers: int = 1, web_workers: int = 2
     ) -> Gateway:
-        gateway = Gateway(tmp_path / f"gw{len(started)}", env or {}, web_workers=web_workers)
+        gateway = Gateway(root / f"gw{len(started)}", env or {}, web_workers=web_workers)
         started.append(gateway)
         return gateway.start(workers=workers)
 
+    return start, started
+
+
+@pytest.fixture
+def start_gateway(tmp_path: Path) -> Iterator[GatewayFactory]:
+    """Start a gateway for this test only; stopped when the test ends."""
+    start, started = _factory(tmp_path)
     yield start
     for gateway in started:
         gateway.stop()
 
 
-@pytest.fixture
-def gateway(start_gateway) -> Gateway:
-    return start_gateway()
+@pytest.fixture(scope="module")
+def module_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayFactory]:
+    """Start gateways shared by the tests of one module; stopped after the module."""
+    start, started = _factory(tmp_path_factory.mktemp("gateways"))
+    yield start
+    for gateway in started:
+        gateway.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(module_gateways: GatewayFactory) -> Gateway:
+    """A gateway on embedded defaults (SQLite, SQLite queue, local storage, local backend)."""
+    return module_gateways()
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +63,7 @@ def runpod_emulator() -> Iterator[EmulatorProcess]:
 
 
 @pytest.fixture(scope="module")
-def comfyui_emulator(tmp_path_factory) -> Iterator[EmulatorProcess]:
+def comfyui_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     output = tmp_path_factory.mktemp("comfy-output")
     emulator = EmulatorProcess("tests.emulators.comfyui", ["--output-dir", str(output)]).start()
     yield emulator

@@ -608,14 +608,14 @@ def comfyui_handler(job_input: Any, cfg: Config, files_url: str) -> tuple[dict, 
     if cfg.outcome == "failed":
         details = ["Node 4 (CheckpointLoaderSimple): ckpt_name: value not in list"]
         return {"error": "Workflow validation failed", "details": details}, {}
-    plan = _plan(workflow, uploaded)
-    if isinstance(plan, str):
-        return {"error": "Workflow validation failed", "details": [plan]}, {}
-    width, height, batch, seed, prefix, source = plan
+    plans = _plan(workflow, uploaded)
+    if isinstance(plans, str):
+        return {"error": "Workflow validation failed", "details": [plans]}, {}
     if cfg.outcome == "no_images":
         return {"images": [], "status": "success_no_images"}, {}
     rendered = [
         (f"{prefix}_{i + 1:05d}_.png", render_png(width, height, seed + i, source))
+        for width, height, batch, seed, prefix, source in plans
         for i in range(batch)
     ]
     errors = []
@@ -657,29 +657,54 @@ def _upload(images: list[dict]) -> tuple[dict[str, Image.Image], list[str]]:
 Plan = tuple[int, int, int, int, str, Image.Image | None]
 
 
-def _plan(workflow: object, uploaded: dict[str, Image.Image]) -> Plan | str:
-    """Size, batch, seed, filename prefix and source image read from the graph's nodes."""
+def _linked(workflow: dict, value: object) -> tuple[str, dict] | None:
+    """The node a `[node_id, output]` link points at, if any."""
+    if isinstance(value, list) and value and str(value[0]) in workflow:
+        node_id = str(value[0])
+        return node_id, workflow[node_id]
+    return None
+
+
+def _plan(workflow: object, uploaded: dict[str, Image.Image]) -> list[Plan] | str:
+    """One plan (size, batch, seed, filename prefix, source image) per SaveImage chain.
+
+    Several chains in one graph (the gateway's per-seed batches) each render their own images.
+    """
     if not isinstance(workflow, dict) or not all(isinstance(n, dict) for n in workflow.values()):
         return "workflow must map node ids to nodes"
-    nodes = {n.get("class_type"): n.get("inputs") or {} for n in workflow.values()}
-    if "KSampler" not in nodes:
-        return "no KSampler node in the workflow"
-    seed = int(nodes["KSampler"].get("seed", 0))
-    prefix = str(nodes.get("SaveImage", {}).get("filename_prefix", "ComfyUI"))
-    if "LoadImage" in nodes:
-        name = nodes["LoadImage"].get("image")
-        if name not in uploaded:
-            return f"Node LoadImage: image - Invalid image file: {name}"
-        source = uploaded[name].convert("RGB")
-        return source.width, source.height, 1, seed, prefix, source
-    latent = nodes.get("EmptyLatentImage")
-    if latent is None:
-        return "no EmptyLatentImage or LoadImage node in the workflow"
-    width, height = int(latent.get("width", 512)), int(latent.get("height", 512))
-    batch = int(latent.get("batch_size", 1))
-    if not (16 <= width <= 8192 and 16 <= height <= 8192 and 1 <= batch <= 64):
-        return f"Node EmptyLatentImage: {width}x{height} x{batch} is out of range"
-    return width, height, batch, seed, prefix, None
+    plans: list[Plan] = []
+    saves = [n for n in workflow.values() if n.get("class_type") == "SaveImage"]
+    if not saves:
+        return "no SaveImage node in the workflow"
+    for save in saves:
+        inputs = save.get("inputs") or {}
+        prefix = str(inputs.get("filename_prefix", "ComfyUI"))
+        decoded = _linked(workflow, inputs.get("images"))
+        sampler = decoded and _linked(workflow, (decoded[1].get("inputs") or {}).get("samples"))
+        if not sampler or sampler[1].get("class_type") != "KSampler":
+            return "no KSampler node in the workflow"
+        sampler_inputs = sampler[1].get("inputs") or {}
+        seed = int(sampler_inputs.get("seed", 0))
+        latent = _linked(workflow, sampler_inputs.get("latent_image"))
+        if latent is None:
+            return "KSampler has no latent_image input"
+        kind, latent_inputs = latent[1].get("class_type"), latent[1].get("inputs") or {}
+        if kind == "VAEEncode":
+            loader = _linked(workflow, latent_inputs.get("pixels"))
+            name = loader and (loader[1].get("inputs") or {}).get("image")
+            if name not in uploaded:
+                return f"Node LoadImage: image - Invalid image file: {name}"
+            source = uploaded[name].convert("RGB")
+            plans.append((source.width, source.height, 1, seed, prefix, source))
+            continue
+        if kind != "EmptyLatentImage":
+            return "no EmptyLatentImage or LoadImage node in the workflow"
+        width, height = int(latent_inputs.get("width", 512)), int(latent_inputs.get("height", 512))
+        batch = int(latent_inputs.get("batch_size", 1))
+        if not (16 <= width <= 8192 and 16 <= height <= 8192 and 1 <= batch <= 64):
+            return f"Node EmptyLatentImage: {width}x{height} x{batch} is out of range"
+        plans.append((width, height, batch, seed, prefix, None))
+    return plans
 
 
 def render_png(width: int, height: int, seed: int, source: Image.Image | None) -> bytes:

@@ -14,15 +14,16 @@ import pytest
 import requests
 from PIL import Image
 
+from gateway.app.generation.backends.base import GenerationRequest
+from gateway.app.generation.workflows import build_workflow
 from tests.emulators.process import EmulatorProcess
 from tests.emulators.runpod import API_KEY, ENDPOINT_ID
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-WORKFLOW = {
-    "3": {"class_type": "KSampler", "inputs": {"seed": 5}},
-    "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 32, "height": 24, "batch_size": 2}},
-    "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "emu"}},
-}
+WORKFLOW = build_workflow(
+    GenerationRequest(job_id="emu", prompt="test", width=32, height=24, seed=5, batch_size=2)
+)
+WORKFLOW["9"]["inputs"]["filename_prefix"] = "emu"
 
 
 @pytest.fixture(scope="module")

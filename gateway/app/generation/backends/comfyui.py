@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from gateway.app.clients.comfyui import (
@@ -51,7 +50,7 @@ from gateway.app.generation.backends.base import (
     ResultExpired,
     TransientBackendError,
 )
-from gateway.app.generation.workflows import build_workflow
+from gateway.app.generation.workflows import batch_workflow
 
 PROMPT_NAMESPACE = uuid.UUID("5d8a3c3e-2f0b-4f57-9a4e-6c1f0b7e2a91")
 TERMINAL_EVENTS = frozenset({"execution_success", "execution_error", "execution_interrupted"})
@@ -62,31 +61,6 @@ PROBE_TIMEOUTS = Timeouts(connect=2.0, read=5.0)
 def prompt_id_for(job_id: str) -> str:
     """The ComfyUI prompt id of a job: the same on every attempt, so it is never queued twice."""
     return str(uuid.uuid5(PROMPT_NAMESPACE, f"comfyui:{job_id}"))
-
-
-def batch_workflow(request: GenerationRequest, source_image_name: str | None) -> dict[str, Any]:
-    """One prompt holding `batch_size` single-image chains; chain i samples with seed + i."""
-    graph: dict[str, Any] = {}
-    for index in range(request.batch_size):
-        single = replace(request, seed=request.seed + index, batch_size=1)
-        chain = build_workflow(single, source_image_name=source_image_name)
-        graph.update(_prefixed(chain, f"{index}_"))
-    return graph
-
-
-def _prefixed(graph: dict[str, Any], prefix: str) -> dict[str, Any]:
-    def relink(value: object) -> object:
-        if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
-            return [prefix + value[0], value[1]] if value[0] in graph else value
-        return value
-
-    return {
-        prefix + node_id: {
-            **node,
-            "inputs": {k: relink(v) for k, v in node.get("inputs", {}).items()},
-        }
-        for node_id, node in graph.items()
-    }
 
 
 def _client_id(prompt_id: str) -> str:

@@ -49,7 +49,7 @@ from gateway.app.generation.backends.base import (
     ResultExpired,
     TransientBackendError,
 )
-from gateway.app.generation.workflows import build_workflow
+from gateway.app.generation.workflows import batch_workflow
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class RunPodBackend:
             source_name = f"pod_{request.job_id}_source.{extension}"
             encoded = base64.b64encode(request.source_image).decode("ascii")
             payload["images"] = [{"name": source_name, "image": encoded}]
-        payload["workflow"] = build_workflow(request, source_image_name=source_name)
+        payload["workflow"] = batch_workflow(request, source_name)
         remaining_ms = int((control.deadline - time.monotonic()) * 1000)
         timeout_ms = min(max(remaining_ms, MIN_EXECUTION_TIMEOUT_MS), MAX_EXECUTION_TIMEOUT_MS)
         job = self._client.run(payload, policy={"executionTimeout": timeout_ms})

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from gateway.app.generation.backends.base import GenerationRequest
 
@@ -58,3 +60,28 @@ def build_workflow(request: GenerationRequest, *, source_image_name: str | None 
     if request.is_edit and not source_image_name:
         raise ValueError("an edit workflow needs the uploaded source image's name")
     return _fill(json.loads(_template(name)), _values(request, source_image_name))  # type: ignore[return-value]
+
+
+def batch_workflow(request: GenerationRequest, source_image_name: str | None) -> dict[str, Any]:
+    """One prompt holding `batch_size` single-image chains; chain i samples with seed + i."""
+    graph: dict[str, Any] = {}
+    for index in range(request.batch_size):
+        single = replace(request, seed=request.seed + index, batch_size=1)
+        chain = build_workflow(single, source_image_name=source_image_name)
+        graph.update(_prefixed(chain, f"{index}_"))
+    return graph
+
+
+def _prefixed(graph: dict[str, Any], prefix: str) -> dict[str, Any]:
+    def relink(value: object) -> object:
+        if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+            return [prefix + value[0], value[1]] if value[0] in graph else value
+        return value
+
+    return {
+        prefix + node_id: {
+            **node,
+            "inputs": {k: relink(v) for k, v in node.get("inputs", {}).items()},
+        }
+        for node_id, node in graph.items()
+    }
