@@ -45,22 +45,34 @@ def make_settings(state_dir: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this run, dropped afterwards."""
+def make_postgres_database() -> Iterator[Callable[[], str]]:
+    """Create throwaway PostgreSQL databases for this run; all are dropped at the end."""
     admin_url = os.environ.get("TEST_DATABASE_URL")
     if not admin_url:
         pytest.skip("TEST_DATABASE_URL is unset (CI sets it; see README)")
     url = make_url(admin_url)
-    name = f"pod_test_{os.getpid()}_{secrets.token_hex(3)}"
-    conninfo = url.set(drivername="postgresql", database=url.database or "postgres")
-    dsn = conninfo.render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
+    dsn = url.set(drivername="postgresql", database=url.database or "postgres").render_as_string(
+        hide_password=False
+    )
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"pod_test_{os.getpid()}_{secrets.token_hex(4)}"
         with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        for name in created:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url(make_postgres_database: Callable[[], str]) -> str:
+    """The throwaway PostgreSQL database of the in-process app."""
+    return make_postgres_database()
 
 
 @pytest.fixture(scope="session")
