@@ -3,6 +3,7 @@
 from gateway.app.accounts.models import ApiKey, Operator
 from gateway.app.audit.models import AuditEntry
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
+from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "AuditEntry",
     "CircuitBreakerRow",
     "GenerationJob",
+    "IdempotencyRecord",
     "Image",
     "ImageDuplicate",
     "ImageHashBand",

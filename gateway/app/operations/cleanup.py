@@ -11,6 +11,7 @@ from gateway.app.audit.service import Actor
 from gateway.app.database import utcnow
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import FINAL_JOB_STATUSES
+from gateway.app.idempotency import purge_expired
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
@@ -21,8 +22,9 @@ from gateway.app.settings import Settings
 def apply_retention(
     session: Session, storage: Storage, settings: Settings, actor: Actor
 ) -> dict[str, int]:
-    """Delete rejected images after RETENTION_REJECTED_DAYS and finished jobs without images
-    after RETENTION_JOBS_DAYS; approved, pending and published work is never touched."""
+    """Delete rejected images after RETENTION_REJECTED_DAYS, finished jobs without images after
+    RETENTION_JOBS_DAYS and idempotency records after 24 h; approved, pending and published work
+    is never touched."""
     now = utcnow()
     rejected_before = now - timedelta(days=settings.retention_rejected_days)
     doomed_files: list[str] = []
@@ -45,6 +47,7 @@ def apply_retention(
         )
         .execution_options(synchronize_session=False)
     )
+    expired_keys = purge_expired()
     session.commit()
     for key in doomed_files:
         storage.delete(key)
@@ -52,4 +55,5 @@ def apply_retention(
         "images_deleted": len(old_rejected),
         "files_deleted": len(doomed_files),
         "jobs_deleted": removed_jobs.rowcount,
+        "idempotency_keys_deleted": expired_keys,
     }

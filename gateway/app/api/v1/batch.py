@@ -8,6 +8,7 @@ from gateway.app import validation as v
 from gateway.app.api import common
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
+from gateway.app.idempotency import idempotent
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
 
@@ -21,10 +22,12 @@ def _ids(body: dict) -> list[str]:
 
 @ns.route("/approve")
 class BatchApprove(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["BatchIds"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids", m["Error"])
     @api_access("review", "approval")
+    @idempotent()
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
         body = v.require_object(common.json_body())
@@ -33,10 +36,12 @@ class BatchApprove(Resource):
 
 @ns.route("/reject")
 class BatchReject(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["BatchReject"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids or reason", m["Error"])
     @api_access("review", "approval")
+    @idempotent()
     def post(self) -> dict:
         """Reject each pending image with one reason; already rejected ones are skipped."""
         body = v.require_object(common.json_body())
@@ -52,9 +57,11 @@ class BatchReject(Resource):
 
 @ns.route("/delete")
 class BatchDelete(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["BatchDelete"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @api_access("review", "approval")
+    @idempotent()
     def post(self) -> dict:
         """Delete images; published ones need force."""
         body = v.require_object(common.json_body())

@@ -10,6 +10,7 @@ from gateway.app.extensions import db
 from gateway.app.generation import service
 from gateway.app.generation.params import parse_edit, parse_generate
 from gateway.app.generation.service import Requester
+from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace(
@@ -36,7 +37,7 @@ def _requester() -> Requester:
 
 @ns.route("/generate")
 class Generate(Resource):
-    @ns.doc(params={"Idempotency-Key": {"in": "header", "type": "string", "required": False}})
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["GenerateRequest"])
     @ns.response(202, "Job queued", m["JobAccepted"])
     @ns.response(400, "Invalid parameters", m["Error"])
@@ -44,6 +45,7 @@ class Generate(Resource):
     @ns.response(429, "Rate limit exceeded", m["Error"])
     @ns.response(503, "Backend not configured or its circuit is open", m["Error"])
     @api_access("generate", "generation")
+    @idempotent()
     def post(self) -> tuple[dict, int]:
         """Queue a generation job (runs in the background; poll status_url or the websocket)."""
         params = parse_generate(common.json_body(), common.settings())
@@ -59,12 +61,14 @@ class Generate(Resource):
 
 @ns.route("/edit")
 class Edit(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["EditRequest"])
     @ns.response(202, "Edit job queued", m["JobAccepted"])
     @ns.response(400, "Invalid parameters", m["Error"])
     @ns.response(404, "Source image not found", m["Error"])
     @ns.response(503, "Backend unavailable", m["Error"])
     @api_access("generate", "generation")
+    @idempotent()
     def post(self) -> tuple[dict, int]:
         """Apply an instruction to an existing image; results are child images of it."""
         params = parse_edit(common.json_body(), common.settings())

@@ -11,6 +11,7 @@ from gateway.app.api import common
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
+from gateway.app.idempotency import idempotent
 from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
 from gateway.app.images.service import ImageQuery
@@ -67,12 +68,14 @@ class ImageList(Resource):
             "per_page": per_page,
         }
 
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(upload_form)
     @ns.response(201, "Stored, pending review", m["Image"])
     @ns.response(400, "Not a usable image", m["Error"])
     @ns.response(413, "File too large", m["Error"])
     @ns.response(415, "Not PNG, JPEG or WebP", m["Error"])
     @api_access("generate", "generation")
+    @idempotent()
     def post(self) -> tuple[dict, int]:
         """Upload an operator's own design (multipart: file, title?, description?, tags?)."""
         upload = request.files.get("file")
@@ -146,10 +149,12 @@ class ImageFile(Resource):
 
 @ns.route("/<string:image_id>/approve")
 class Approve(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["Approve"])
     @ns.response(200, "Approved", m["Image"])
     @ns.response(409, "Not pending", m["Error"])
     @api_access("review", "approval")
+    @idempotent()
     def post(self, image_id: str) -> dict:
         """Approve a pending image."""
         body = v.require_object(common.optional_json_body())
@@ -159,11 +164,13 @@ class Approve(Resource):
 
 @ns.route("/<string:image_id>/reject")
 class Reject(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["Reject"])
     @ns.response(200, "Rejected", m["Image"])
     @ns.response(400, "Unknown reason", m["Error"])
     @ns.response(409, "Not pending", m["Error"])
     @api_access("review", "approval")
+    @idempotent()
     def post(self, image_id: str) -> dict:
         """Reject a pending image with a reason code (REJECT_REASONS)."""
         body = v.require_object(common.json_body())
@@ -180,10 +187,12 @@ class Reject(Resource):
 
 @ns.route("/<string:image_id>/reset")
 class Reset(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "Back to pending", m["Image"])
     @ns.response(403, "Admins only", m["Error"])
     @ns.response(409, "Not approved or rejected", m["Error"])
     @api_access("review", "approval")
+    @idempotent()
     def post(self, image_id: str) -> dict:
         """Send an approved or rejected image back to pending (admin)."""
         review.reset(db.session, image_id, require_principal())

@@ -5,18 +5,28 @@ from __future__ import annotations
 from flask import request
 from flask_restx import Namespace, Resource
 
+from gateway.app import validation as v
 from gateway.app.api import common
 from gateway.app.api.v1 import schemas
+from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.generation import service
+from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace("jobs", description="Generation jobs")
 m = schemas.register(ns)
 
 
+def _known_id(job_id: str) -> str:
+    """The id, or 404 at once for one that cannot be ours (no query with a NUL byte in it)."""
+    if not v.looks_like_id(job_id):
+        raise NotFound(f"job {job_id!r} not found", details={"job_id": job_id})
+    return job_id
+
+
 def job_body(job_id: str) -> dict:
-    job = service.get_job(db.session, job_id)
+    job = service.get_job(db.session, _known_id(job_id))
     return service.to_dict(job, service.image_ids_for(db.session, [job.id])[job.id])
 
 
@@ -45,13 +55,15 @@ class Job(Resource):
 
 @ns.route("/<string:job_id>/cancel")
 class CancelJob(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "Cancelled", m["Job"])
     @ns.response(404, "Unknown job", m["Error"])
     @ns.response(409, "Already final", m["Error"])
     @api_access("generate", "read")
+    @idempotent()
     def post(self, job_id: str) -> dict:
         """Cancel a pending or running job."""
         service.cancel_job(
-            db.session, common.generation().registry, job_id, require_principal().actor
+            db.session, common.generation().registry, _known_id(job_id), require_principal().actor
         )
         return job_body(job_id)

@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource, fields
 from gateway.app.api import common
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
+from gateway.app.idempotency import idempotent
 from gateway.app.operations import cleanup
 from gateway.app.operations import service as operations
 from gateway.app.security import api_access, require_principal
@@ -56,9 +57,11 @@ class Backends(Resource):
 
 @ns.route("/cleanup")
 class Cleanup(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "What the retention policy removed", cleanup_model)
     @ns.response(403, "Admins only", m["Error"])
     @api_access("admin", "approval")
+    @idempotent()
     def post(self) -> dict:
         """Apply the retention policy now (admin)."""
         context = common.generation()

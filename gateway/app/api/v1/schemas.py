@@ -8,6 +8,15 @@ from gateway.app.generation.params import BACKENDS, MAX_BATCH_SIZE, SAMPLERS
 from gateway.app.generation.states import JobStatus
 from gateway.app.images.states import ImageStatus
 
+IDEMPOTENCY_DOC = {
+    "Idempotency-Key": {
+        "in": "header",
+        "type": "string",
+        "required": False,
+        "description": "Replays the first response for 24 h instead of doing the work again",
+    }
+}
+
 
 def register(ns: Namespace) -> dict[str, object]:
     """Register the shared models on a namespace; returns them by name."""
