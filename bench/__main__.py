@@ -1,0 +1,22 @@
+"""`make bench`: run every benchmark in turn and print its figures."""
+
+from __future__ import annotations
+
+from bench import bench_image_pipeline, bench_job_path
+
+BENCHMARKS = (
+    ("image pipeline (1024x1024 PNG)", bench_image_pipeline.main),
+    ("job path (submit -> completed, one worker)", bench_job_path.main),
+)
+
+
+def main() -> int:
+    status = 0
+    for title, run in BENCHMARKS:
+        print(f"\n== {title} ==", flush=True)
+        status |= run([])
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
