@@ -32,11 +32,15 @@ _job_worker: subprocess.Popen[bytes] | None = None
 
 
 def on_starting(server: object) -> None:
-    """Fresh multiprocess metrics directory, then the embedded job worker."""
+    """With the embedded worker, this master owns every process: it starts the metrics directory
+    afresh and then the worker. Otherwise the deployment manages the directory (a volume shared
+    with the separate worker processes), so it is only created."""
     global _job_worker
-    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    embedded = os.environ.get("EMBEDDED_WORKER", "1").lower() in {"1", "true", "yes"}
+    if embedded:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
     _metrics_dir.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("EMBEDDED_WORKER", "1").lower() in {"1", "true", "yes"}:
+    if embedded:
         _job_worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
 
 
