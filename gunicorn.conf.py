@@ -25,6 +25,7 @@ accesslog = None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 _state_dir = Path(os.environ.get("GATEWAY_STATE_DIR", "state")).resolve()
+control_socket = str(_state_dir / "gunicorn.ctl")  # one per instance, not one per user
 _metrics_dir = Path(
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_state_dir / "prometheus"))
 )
