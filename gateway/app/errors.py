@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from gateway.app.imaging.validation import ImageRejected
+
 log = logging.getLogger(__name__)
 
 STATUS_BY_CODE: dict[str, int] = {
@@ -175,6 +177,11 @@ def handle_gateway_error(error: GatewayError) -> Response:
     return error_response(error.code, error.message, details=error.details, headers=error.headers)
 
 
+def handle_image_rejected(error: ImageRejected) -> Response:
+    """An upload refused by the imaging checks: 400, 413 or 415 with the check's own code."""
+    return error_response(error.code, error.message)
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     code = _CODE_BY_HTTP_STATUS.get(error.code or 500, "INTERNAL_ERROR")
     headers = dict(error.get_headers()) if error.code in (405, 429) else {}
@@ -194,5 +201,6 @@ def handle_unexpected(error: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(GatewayError, handle_gateway_error)
+    app.register_error_handler(ImageRejected, handle_image_rejected)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

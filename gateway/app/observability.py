@@ -87,6 +87,7 @@ def _finish(response: Response) -> Response:
         response.status_code,
         elapsed * 1000,
         extra={
+            "request_id": g.get("request_id", "-"),
             "method": request.method,
             "path": request.path,
             "status": response.status_code,

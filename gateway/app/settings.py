@@ -129,6 +129,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}")
         return level
 
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("file://", "s3://")):
+            raise ValueError("STORAGE_URL must start with file:// or s3://")
+        return value
+
     @model_validator(mode="after")
     def _absolute_state_dir(self) -> Settings:
         object.__setattr__(self, "state_dir", self.state_dir.expanduser().resolve())
@@ -194,8 +201,6 @@ class Settings(BaseSettings):
             errors.append(
                 f"GENERATION_BACKEND={self.generation_backend} but that backend is not configured"
             )
-        if not self.resolved_storage_url.startswith(("file://", "s3://")):
-            errors.append("STORAGE_URL must start with file:// or s3://")
         for reason in self.reject_reasons:
             if not reason.replace("_", "").isalnum():
                 errors.append(f"REJECT_REASONS: {reason!r} is not a plain code")

@@ -16,6 +16,7 @@ MAX_TAGS = 13
 MAX_TAG_LENGTH = 32
 MAX_NOTE_LENGTH = 1000
 MAX_BATCH_IDS = 10_000
+MAX_ID_LENGTH = 64
 
 
 def _has_control_characters(text: str, *, allow_newlines: bool) -> bool:
@@ -96,6 +97,19 @@ def tags(value: object, field: str = "tags") -> list[str]:
     return result
 
 
+def looks_like_id(value: object) -> bool:
+    """Whether `value` could be one of our opaque ids: a short string without control characters.
+
+    Ids from paths and bodies are checked with this before any query, so a NUL byte or an endless
+    string answers 404 (or 400) instead of a database error.
+    """
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and not _has_control_characters(value, allow_newlines=False)
+    )
+
+
 def ids(value: object, field: str = "image_ids") -> list[str]:
     """A non-empty list of at most MAX_BATCH_IDS string ids, order kept, duplicates dropped."""
     if not isinstance(value, list) or not value:
@@ -105,7 +119,7 @@ def ids(value: object, field: str = "image_ids") -> list[str]:
     if len(value) > MAX_BATCH_IDS:
         message = f"at most {MAX_BATCH_IDS} ids per request"
         raise ValidationFailed(f"{field}: {message}", {field: message})
-    if not all(isinstance(item, str) and 0 < len(item) <= 64 for item in value):
+    if not all(looks_like_id(item) for item in value):
         raise ValidationFailed(f"{field} must hold string ids", {field: "must hold string ids"})
     return list(dict.fromkeys(value))
 

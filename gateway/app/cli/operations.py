@@ -6,7 +6,7 @@ import json
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
@@ -18,6 +18,7 @@ admin = AppGroup("admin", help="First-start tasks.")
 
 @click.command("worker")
 @click.option("--concurrency", type=int, default=None, help="threads (default WORKER_CONCURRENCY)")
+@with_appcontext
 def worker(concurrency: int | None) -> None:
     """Run a job worker until SIGINT/SIGTERM."""
     settings = current_app.extensions["settings"]
@@ -27,6 +28,7 @@ def worker(concurrency: int | None) -> None:
 
 
 @click.command("cleanup")
+@with_appcontext
 def cleanup() -> None:
     """Apply the retention policy and print what it removed."""
     context = current_app.extensions["generation"]

@@ -86,8 +86,9 @@ def parse_generate(body: object, settings: Settings) -> GenerationParams:
     negative = errors.check(
         v.clean_text, data.get("negative_prompt"), "negative_prompt", max_length=length
     )
-    width = errors.check(_dimension, data.get("width", DEFAULT_SIZE), "width", settings)
-    height = errors.check(_dimension, data.get("height", DEFAULT_SIZE), "height", settings)
+    default_size = min(DEFAULT_SIZE, settings.max_image_dimension // 8 * 8)
+    width = errors.check(_dimension, data.get("width", default_size), "width", settings)
+    height = errors.check(_dimension, data.get("height", default_size), "height", settings)
     steps = errors.check(v.integer, data.get("steps", 30), "steps", minimum=1, maximum=MAX_STEPS)
     guidance = errors.check(
         v.number, data.get("guidance", 7.0), "guidance", minimum=0, maximum=MAX_GUIDANCE

@@ -167,7 +167,7 @@ def _find_duplicates(
 
 
 def get(session: Session, image_id: str) -> Image:
-    image = session.get(Image, image_id)
+    image = session.get(Image, image_id) if v.looks_like_id(image_id) else None
     if image is None:
         raise NotFound(f"image {image_id} not found", details={"image_id": image_id})
     return image
