@@ -19,7 +19,9 @@ def _image_count(gateway) -> int:
 
 
 def test_an_uploaded_design_is_stored_pending_with_its_metadata(gateway):
-    response = _upload(gateway, "design.png", artwork(900, 900, seed=4), title="Sunset", tags="retro, surf")
+    response = _upload(
+        gateway, "design.png", artwork(900, 900, seed=4), title="Sunset", tags="retro, surf"
+    )
     assert response.status_code == 201, response.text
     image = response.json()
     assert image["status"] == "pending"
@@ -38,7 +40,9 @@ def test_an_uploaded_design_is_stored_pending_with_its_metadata(gateway):
         ("truncated.png", artwork(600, 600, seed=3)[:700], 400, "VALIDATION_ERROR"),
     ],
 )
-def test_bad_uploads_get_the_documented_error_and_store_nothing(gateway, name, payload, status, code):
+def test_bad_uploads_get_the_documented_error_and_store_nothing(
+    gateway, name, payload, status, code
+):
     before = _image_count(gateway)
     response = _upload(gateway, name, payload)
     assert response.status_code == status, response.text
