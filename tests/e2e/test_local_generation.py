@@ -59,24 +59,26 @@ def test_job_websocket_streams_changes_and_closes_after_the_final_one(gateway):
     assert all(message["job_id"] == job_id for message in messages)
 
 
+def _completed_total(gateway) -> float:
+    for line in requests.get(f"{gateway.url}/metrics", timeout=5).text.splitlines():
+        if line.startswith("pod_generation_completed_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
 def test_health_ready_and_metrics_are_served_by_gunicorn(gateway):
     assert requests.get(f"{gateway.url}/health", timeout=5).json() == {"status": "ok"}
     ready = requests.get(f"{gateway.url}/ready", timeout=5)
-    assert ready.status_code == 200 and ready.json()["checks"] == {
-        "database": "ok",
-        "queue": "ok",
-        "storage": "ok",
-    }
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "queue": "ok", "storage": "ok"}
+    before = _completed_total(gateway)
     job = gateway.wait_job(gateway.generate(prompt="metrics check", width=256, height=256))
     assert job["status"] == "completed"
-    text = wait_for(
-        lambda: (
-            (body := requests.get(f"{gateway.url}/metrics", timeout=5).text)
-            and "pod_generation_completed_total 1.0" in body
-            and body
-        ),
+    wait_for(
+        lambda: _completed_total(gateway) == before + 1,
         timeout=20,
-        what="completed counter from the worker process",
+        what="the worker process's completed counter in the web process's /metrics",
     )
+    text = requests.get(f"{gateway.url}/metrics", timeout=5).text
     assert "pod_api_requests_total" in text
     assert "pod_job_queue_depth" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -20,9 +21,16 @@ from gateway.app.generation.backends.base import (
     GenerationRequest,
     GenerationTimeout,
 )
-from gateway.app.generation.backends.local import LocalBackend, plan_design
+from gateway.app.generation.backends.local import LocalBackend
+from gateway.app.generation.backends.local.design import LAYOUTS_FOR_KIND, Design, plan_design
+from gateway.app.generation.backends.local.palettes import FAMILIES
+from gateway.app.generation.backends.local.render import LAYOUTS, render_design
+from gateway.app.generation.backends.local.seeds import RENDERER_VERSION
+from gateway.app.imaging.phash import hamming_distance, perceptual_hash
+from gateway.app.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+DUPLICATE_MAX_DISTANCE = Settings.model_fields["duplicate_max_distance"].default
 
 
 class FakeControl:
@@ -177,19 +185,86 @@ def test_designs_are_flat_artwork_not_noise(prompt):
     assert largest_region > 0.3 * size * size
 
 
-def test_prompt_keywords_choose_palette_motif_layout_and_lettering():
-    sunset, _ = plan_design(make_request("retro sunset surf club"), 1)
-    tiger, _ = plan_design(make_request("neon tiger"), 1)
-    mountain, _ = plan_design(make_request("minimal mountain line art"), 1)
-    coffee, _ = plan_design(make_request("coffee lover typography"), 1)
-    assert (sunset.motif, sunset.headline, sunset.tagline) == ("sun", ("SURF CLUB",), "SUNSET")
-    assert (tiger.style, tiger.motif, tiger.headline) == ("neon", "stripes", ("TIGER",))
-    assert (mountain.style, mountain.motif, mountain.headline) == (
-        "line",
-        "mountains",
-        ("MOUNTAIN",),
-    )
-    assert (coffee.layout, coffee.icon, coffee.headline) == ("type", "mug", ("COFFEE", "LOVER"))
+def designs(prompt: str, seeds: range = range(40, 48), **changes: object) -> list[Design]:
+    return [plan_design(make_request(prompt, **changes), seed)[0] for seed in seeds]
+
+
+def family(name: str) -> set[str]:
+    return {palette.name for palette in FAMILIES[name]}
+
+
+def test_prompt_keywords_steer_every_seed():
+    for sunset in designs("retro sunset surf club"):
+        assert sunset.motif == "sun"
+        assert (" ".join(sunset.headline).upper(), sunset.tagline) == ("SURF CLUB", "SUNSET")
+        assert sunset.palette.name in family("retro") | family("sunset") | family("ocean")
+    for tiger in designs("neon tiger"):
+        assert (tiger.style, tiger.motif, tiger.icon) == ("neon", "stripes", "tiger")
+        assert tiger.palette.name in family("neon")
+        assert " ".join(tiger.headline).upper() == "TIGER"
+    for mountain in designs("minimal mountain line art"):
+        assert (mountain.style, mountain.motif) == ("line", "mountains")
+        assert " ".join(mountain.headline).upper() == "MOUNTAIN"
+    for coffee in designs("coffee lover typography"):
+        assert coffee.layout in LAYOUTS_FOR_KIND["type"]
+        assert coffee.icon == "mug"
+        assert coffee.palette.name in family("coffee")
+        assert " ".join(coffee.headline).upper() == "COFFEE LOVER"
+    for cat in designs("cute cat with sunglasses"):
+        assert (cat.icon, cat.shades) == ("cat", True)
+        assert cat.palette.name in family("pastel")
+
+
+def test_consecutive_seeds_take_different_layouts_and_palettes():
+    for prompt in ["retro sunset surf club", "coffee lover typography", "dog", "neon tiger"]:
+        for start in (0, 41, 1000):
+            batch = designs(prompt, range(start, start + 4))
+            assert len({design.layout for design in batch}) == 4
+            assert len({design.palette.name for design in batch}) >= 2
+
+
+def test_seed_varies_lettering_composition_and_secondary_motifs():
+    batch = designs("retro sunset surf club", range(0, 24))
+    assert len({design.lettering.face for design in batch}) == 4
+    assert {design.lettering.case for design in batch} == {"upper", "title"}
+    assert len({design.extra for design in batch}) >= 3
+    assert {design.palette.dark for design in batch} == {True, False}
+    patterns = designs("geometric pattern", range(0, 24))
+    assert len({design.angle for design in patterns}) >= 3
+    assert len({round(design.zoom, 1) for design in patterns}) >= 3
+
+
+@pytest.mark.parametrize(
+    ("prompt", "start"),
+    [
+        ("retro sunset surf club", 42),
+        ("neon tiger", 42),
+        ("minimal mountain line art", 42),
+        ("coffee lover typography", 42),
+        ("cute cat with sunglasses", 42),
+        ("ocean waves", 7),
+        ("geometric pattern", 1000),
+    ],
+)
+def test_batch_siblings_are_not_near_duplicates(prompt, start):
+    request = make_request(prompt, width=512, height=512, seed=start, batch_size=4)
+    images = LocalBackend().generate(request, FakeControl()).images
+    hashes = [perceptual_hash(decode(image.data)) for image in images]
+    distances = [hamming_distance(a, b) for a, b in itertools.combinations(hashes, 2)]
+    assert min(distances) > DUPLICATE_MAX_DISTANCE, distances
+
+
+def test_every_layout_renders_in_every_style_at_odd_sizes():
+    prompts = ["retro sunset surf club", "neon tiger", "minimal mountain line art", "dog", ""]
+    prompts += ["coffee lover typography", "neon geometric pattern", "minimal cat line art"]
+    seen = set()
+    for prompt in prompts:
+        for seed in range(8):
+            for width, height in ((96, 64), (40, 160)):
+                request = make_request(prompt, width=width, height=height, seed=seed)
+                assert render_design(request, seed).size == (width, height)
+                seen.add(plan_design(request, seed)[0].layout)
+    assert seen == set(LAYOUTS)
 
 
 def test_negative_prompt_can_drop_the_lettering():
@@ -198,9 +273,16 @@ def test_negative_prompt_can_drop_the_lettering():
 
 
 def test_negative_background_gives_a_transparent_background():
-    image = decode(generate(make_request(negative_prompt="background"))[0])
-    assert image.mode == "RGBA"
-    assert image.getpixel((0, 0))[3] == 0
+    for seed in range(40, 45):
+        image = decode(generate(make_request(negative_prompt="background", seed=seed))[0])
+        assert image.mode == "RGBA"
+        assert image.getpixel((0, 0))[3] == 0
+
+
+def test_transparent_designs_use_palettes_that_show_on_white():
+    for design in designs("retro sunset surf club transparent"):
+        assert design.transparent
+        assert not design.palette.dark
 
 
 # --- Edit mode ---
@@ -315,7 +397,7 @@ def test_job_past_its_deadline_times_out():
 def test_health_is_ok_and_names_the_renderer_version():
     health = LocalBackend().health()
     assert health.status == "ok"
-    assert health.version is not None and health.version.startswith("local-1")
+    assert health.version is not None and health.version.startswith(RENDERER_VERSION)
 
 
 def test_cancel_is_a_harmless_no_op():
