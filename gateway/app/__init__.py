@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 
-from gateway.app import api, cli, errors, generation, models, observability, queue
-from gateway.app.extensions import cors, db, migrate, sock
+from gateway.app import api, cli, errors, generation, headers, models, observability, queue, ui
+from gateway.app.accounts import sessions
+from gateway.app.extensions import cors, csrf, db, migrate, sock
 from gateway.app.operations import views as operations
 from gateway.app.ratelimit import RateLimiter
 from gateway.app.settings import Settings
@@ -60,12 +61,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "RateLimit-Policy",
         ],
     )
-    app.extensions["rate_limiter"] = RateLimiter(settings)
+    app.extensions["rate_limiter"] = limiter = RateLimiter(settings)
+    headers.init_app(app, settings)
+    csrf.init_app(app)
+    sessions.init_app(app, limiter.storage)
     job_queue = queue.init_app(app, settings)
     generation.init_app(app, settings, job_queue)
     errors.init_app(app)
     api.init_app(app)
     operations.init_app(app)
+    ui.init_app(app)
     cli.init_app(app)
-    app.add_url_rule("/", "index", lambda: render_template("index.html"))
     return app

@@ -56,6 +56,7 @@ class RateLimiter:
             )
         else:
             storage = MemoryStorage()
+        self.storage = storage
         self._strategy = SlidingWindowCounterRateLimiter(storage)
 
     def limit_for(self, tier: str, plan: str) -> int:
