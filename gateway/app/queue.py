@@ -66,10 +66,6 @@ class JobQueue:
     def enqueue(self, name: str, *args: object) -> None:
         self._tasks[name](*args)
 
-    def backlog(self) -> int:
-        """Messages waiting in the transport (not the same as pending jobs in the database)."""
-        return int(self.huey.pending_count())
-
     def check(self) -> None:
         """Raise if the transport cannot be reached (readiness probe)."""
         self.huey.pending_count()
