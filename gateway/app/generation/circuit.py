@@ -107,6 +107,8 @@ def build_breaker(
         exclude=list(NOT_BACKEND_FAULTS),
         state_storage=DatabaseBreakerStorage(engine, name),
         name=name,
+        # The call that trips the circuit did reach the backend: its job keeps the real error.
+        throw_new_error_on_trip=False,
     )
 
 

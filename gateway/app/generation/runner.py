@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -215,8 +216,10 @@ def _call_backend(
         reraise=True,
     )
     for attempt in retrying:
-        with attempt:
-            return slot.breaker.call(backend.generate, request, control)
+        # `calling()` takes the breaker's lock only to check and record its state; `call()` would
+        # hold it for the whole generation and run this process's jobs of a backend one at a time.
+        with attempt, slot.breaker.calling():
+            return backend.generate(request, control)
     raise AssertionError("unreachable: tenacity reraises the last error")
 
 
@@ -382,7 +385,9 @@ def run_generation(session: Session, context: GenerationContext, job_id: str) ->
             log.info("job %s lost its lease before storing; results dropped", job_id)
 
 
-def reap(session: Session, context: GenerationContext, enqueue: object) -> dict[str, int]:
+def reap(
+    session: Session, context: GenerationContext, enqueue: Callable[[str], None]
+) -> dict[str, int]:
     """Requeue jobs whose worker died (lease expired), fail jobs past the generation timeout, and
     re-send pending jobs whose queue message was lost."""
     now = utcnow()
@@ -439,7 +444,7 @@ def reap(session: Session, context: GenerationContext, enqueue: object) -> dict[
     if counts["timed_out"]:
         metrics.GENERATION_FAILED.labels(error_type="TIMEOUT").inc(counts["timed_out"])
     for job_id in [*expired, *stale]:
-        enqueue(job_id)  # type: ignore[operator]
+        enqueue(job_id)
     counts["resent"] = len(stale)
     if any(counts.values()):
         log.info("reaper: %s", counts)
