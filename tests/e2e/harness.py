@@ -75,10 +75,11 @@ class Gateway:
                 "WEB_CONCURRENCY": str(self.web_workers),
                 "EMBEDDED_WORKER": "0",
                 "PROMETHEUS_MULTIPROC_DIR": str(self.state_dir / "prometheus"),
-                "JOB_LEASE_SECONDS": "2",
+                "JOB_LEASE_SECONDS": "5",
                 "REAPER_INTERVAL_SECONDS": "1",
                 "WORKER_CONCURRENCY": "2",
                 "LOG_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1",
             }
         )
         env.update(self.env_overrides)

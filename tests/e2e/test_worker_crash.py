@@ -65,7 +65,7 @@ def test_sigkilled_worker_mid_job_still_completes_the_job_exactly_once(
 
     assert job["status"] == "completed", job
     assert len(job["image_ids"]) == 2
-    assert job["attempts"] == 2
+    assert job["attempts"] >= 2  # more only if a loaded machine stalled a heartbeat past the lease
     images = gateway.get("/api/v1/images", params={"limit": 200}).json()
     assert images["total"] == 2
     assert sorted(item["seed"] for item in images["items"]) == [5, 6]
