@@ -99,10 +99,19 @@ def authenticate_key(session: Session, presented: str) -> ApiKey | None:
     return record
 
 
-def revoke_key(session: Session, prefix: str, actor: Actor) -> ApiKey:
-    record = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+def find_key(session: Session, prefix: str) -> ApiKey:
+    record = (
+        session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if v.looks_like_id(prefix)
+        else None
+    )
     if record is None:
         raise NotFound(f"no API key with prefix {prefix}")
+    return record
+
+
+def revoke_key(session: Session, prefix: str, actor: Actor) -> ApiKey:
+    record = find_key(session, prefix)
     if record.revoked_at is not None:
         raise Conflict(f"API key {prefix} is already revoked")
     record.revoked_at = utcnow()

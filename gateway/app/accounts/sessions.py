@@ -60,7 +60,11 @@ def session_principal() -> Principal | None:
             validate_csrf(request.headers.get("X-CSRFToken"))
         except ValidationError as error:
             raise Forbidden(f"CSRF check failed: {error}") from None
-    user: OperatorUser = current_user  # type: ignore[assignment]
+    return operator_principal(current_user)  # type: ignore[arg-type]
+
+
+def operator_principal(user: OperatorUser) -> Principal:
+    """The principal services see for an operator, whether acting through the API or a page."""
     return Principal(
         actor=Actor("operator", user.id, user.username),
         scopes=user.scopes,

@@ -364,7 +364,8 @@ class ImageQuery:
     job_id: str | None = None
 
 
-def _filtered(query: ImageQuery) -> Any:
+def filtered(query: ImageQuery) -> Any:
+    """`select(Image)` narrowed by `query`: the one place the image filters are defined."""
     statement = select(Image)
     if query.status:
         statuses = [part for part in query.status.split(",") if part]
@@ -393,7 +394,7 @@ def list_page(
     session: Session, query: ImageQuery, *, page: int, per_page: int
 ) -> tuple[list[Image], int]:
     """Offset pagination (v1): newest first."""
-    statement = _filtered(query)
+    statement = filtered(query)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = session.scalars(
         statement.order_by(Image.created_at.desc(), Image.id.desc())

@@ -8,7 +8,15 @@ blueprint = Blueprint("ui", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from gateway.app.ui import auth, pages  # noqa: F401  (registers the views on the blueprint)
+    from gateway.app.ui import (  # noqa: F401  (registers the views)
+        admin,
+        auth,
+        dashboard,
+        events,
+        image_detail,
+        pages,
+        review,
+    )
 
     app.register_blueprint(blueprint)
     app.context_processor(pages.navigation)

@@ -1,0 +1,221 @@
+"""The review queue's reads: filtered keyset pages, neighbours, counts per status, arrivals.
+
+Pages are keyed by (created_at, id), not by offset: the database seeks into
+ix_images_status_created (one status) or ix_images_created (all) at the cursor instead of counting
+past every earlier row, so the 2,000th page costs what the first does, and a page does not shift
+while other reviewers move images out of the filtered set.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from gateway.app.errors import ValidationFailed
+from gateway.app.images import service as images
+from gateway.app.images.models import Image
+from gateway.app.images.service import ImageQuery
+
+PAGE_SIZE = 50
+MAX_ARRIVALS = 200
+
+
+class Sort(StrEnum):
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class ReviewQuery:
+    """What the queue shows and in which order; dates are UTC days, both ends inclusive.
+
+    `status` None means every status. The default is the review queue proper: pending, oldest
+    first, so the queue drains in the order designs arrived.
+    """
+
+    status: str | None = "pending"
+    q: str | None = None
+    backend: str | None = None
+    has_duplicates: bool | None = None
+    has_warnings: bool | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: Sort = Sort.OLDEST
+
+    @property
+    def ascending(self) -> bool:
+        return self.sort is Sort.OLDEST
+
+    def statement(self) -> Any:
+        """`select(Image)` with every filter: the image service's, plus the date range."""
+        statement = images.filtered(
+            ImageQuery(
+                status=self.status,
+                q=self.q,
+                backend=self.backend,
+                has_duplicates=self.has_duplicates,
+                has_warnings=self.has_warnings,
+            )
+        )
+        if self.created_from:
+            statement = statement.where(Image.created_at >= _midnight(self.created_from))
+        if self.created_to:
+            statement = statement.where(
+                Image.created_at < _midnight(self.created_to + timedelta(days=1))
+            )
+        return statement
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in (created_at, id) order, passed around as an opaque URL-safe token."""
+
+    created_at: datetime
+    image_id: str
+
+    @classmethod
+    def of(cls, image: Image) -> Cursor:
+        return cls(image.created_at, image.id)
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.astimezone(UTC).isoformat()}|{self.image_id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, field: str = "cursor") -> Cursor:
+        """The cursor in `token`; a 400 for anything we did not hand out."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            stamp, image_id = raw.split("|", 1)
+            created_at = datetime.fromisoformat(stamp)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValidationFailed(f"{field} is not valid", {field: "is not valid"}) from None
+        if created_at.tzinfo is None or not image_id or len(image_id) > 64:
+            raise ValidationFailed(f"{field} is not valid", {field: "is not valid"})
+        return cls(created_at.astimezone(UTC), image_id)
+
+
+def _beyond(cursor: Cursor, *, ascending: bool) -> ColumnElement[bool]:
+    """Rows strictly after `cursor` in the given direction.
+
+    Spelled `created_at >= c AND (created_at > c OR id > i)` rather than as a row-value
+    comparison: the first term is a range both SQLite and PostgreSQL seek to in the index, the
+    second only sorts out the few rows that share the cursor's timestamp.
+    """
+    stamp, image_id = cursor.created_at, cursor.image_id
+    if ascending:
+        return and_(Image.created_at >= stamp, or_(Image.created_at > stamp, Image.id > image_id))
+    return and_(Image.created_at <= stamp, or_(Image.created_at < stamp, Image.id < image_id))
+
+
+def _ordered(statement: Any, *, ascending: bool) -> Any:
+    if ascending:
+        return statement.order_by(Image.created_at.asc(), Image.id.asc())
+    return statement.order_by(Image.created_at.desc(), Image.id.desc())
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page in queue order, with the tokens of its neighbours (None at an end)."""
+
+    items: list[Image]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def page(
+    session: Session,
+    query: ReviewQuery,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """The `limit` images after `after`, or before `before`, or else from the start.
+
+    Going back past the start answers the first page itself, so "previous" from page two is the
+    very page "next" came from.
+    """
+    ascending = query.ascending
+    if before is not None:
+        statement = query.statement().where(_beyond(before, ascending=not ascending))
+        rows = list(session.scalars(_ordered(statement, ascending=not ascending).limit(limit + 1)))
+        if len(rows) <= limit:
+            return page(session, query, limit=limit)
+        items = list(reversed(rows[:limit]))
+        return Page(items, Cursor.of(items[-1]).encode(), Cursor.of(items[0]).encode())
+    statement = query.statement()
+    if after is not None:
+        statement = statement.where(_beyond(after, ascending=ascending))
+    rows = list(session.scalars(_ordered(statement, ascending=ascending).limit(limit + 1)))
+    items = rows[:limit]
+    more = len(rows) > limit
+    return Page(
+        items,
+        Cursor.of(items[-1]).encode() if items and more else None,
+        Cursor.of(items[0]).encode() if items and after is not None else None,
+    )
+
+
+def neighbours(session: Session, query: ReviewQuery, image: Image) -> tuple[str | None, str | None]:
+    """Ids of the images just before and just after `image` in the queue's order.
+
+    `image` need not match the filter any more (it may just have been approved): its position
+    still tells where the rest of the queue continues.
+    """
+    cursor = Cursor.of(image)
+    found: list[str | None] = []
+    for ascending in (not query.ascending, query.ascending):
+        statement = query.statement().where(_beyond(cursor, ascending=ascending))
+        ordered = _ordered(statement, ascending=ascending).with_only_columns(Image.id).limit(1)
+        found.append(session.scalar(ordered))
+    return found[0], found[1]
+
+
+def counts_by_status(session: Session, query: ReviewQuery) -> dict[str, int]:
+    """Images per status under every filter but the status itself, in one GROUP BY."""
+    statement = replace(query, status=None).statement()
+    rows = session.execute(
+        statement.with_only_columns(Image.status, func.count()).group_by(Image.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def arrivals(
+    session: Session, query: ReviewQuery, *, since: datetime, limit: int = MAX_ARRIVALS
+) -> list[tuple[str, datetime]]:
+    """(id, created_at) of matching images created at or after `since`, oldest first."""
+    statement = query.statement().where(Image.created_at >= since)
+    ordered = _ordered(statement, ascending=True).with_only_columns(Image.id, Image.created_at)
+    return [
+        (image_id, created_at) for image_id, created_at in session.execute(ordered.limit(limit))
+    ]
+
+
+def by_ids(session: Session, image_ids: Iterable[str]) -> list[Image]:
+    """The images with these ids that exist, in the order given."""
+    wanted = list(dict.fromkeys(image_ids))
+    if not wanted:
+        return []
+    found = {
+        image.id: image for image in session.scalars(select(Image).where(Image.id.in_(wanted)))
+    }
+    return [found[image_id] for image_id in wanted if image_id in found]
+
+
+def children_of(session: Session, image_id: str, *, limit: int = 100) -> list[Image]:
+    """Images made from `image_id` by edits, oldest first."""
+    statement = select(Image).where(Image.parent_id == image_id)
+    return list(session.scalars(_ordered(statement, ascending=True).limit(limit)))

@@ -1,0 +1,191 @@
+"""The image detail page (/review/images/<id>): listing metadata, regenerate and edit.
+
+Approve and reject from this page go through `ui.review` (with `advance=1`, which answers with the
+next image of the queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from gateway.app.api import common
+from gateway.app.errors import GatewayError, ValidationFailed
+from gateway.app.extensions import db
+from gateway.app.generation import service as generation
+from gateway.app.generation.models import GenerationJob
+from gateway.app.generation.params import GENERATE_FIELDS, parse_edit, parse_generate
+from gateway.app.images import presenter
+from gateway.app.images import service as images
+from gateway.app.images.models import Image
+from gateway.app.review import queries
+from gateway.app.review import service as review
+from gateway.app.review.queries import ReviewQuery
+from gateway.app.ui import blueprint
+from gateway.app.ui.access import ui_access
+from gateway.app.ui.review import (
+    Card,
+    fragment,
+    is_htmx,
+    principal,
+    query_args,
+    queue_context,
+    read_query,
+)
+
+# A regeneration repeats the request but draws a new seed, one image at a time.
+REGENERATE_FIELDS = GENERATE_FIELDS - {"seed", "batch_size"}
+
+
+def _repeatable(image: Image) -> str | None:
+    """How `image` can be made again: by repeating its edit or its generation (uploads cannot)."""
+    if image.source == "edit" and image.parent_id and (image.params or {}).get("instruction"):
+        return "edit"
+    if image.source == "generated" and image.prompt:
+        return "generate"
+    return None
+
+
+def _detail_context(image: Image, query: ReviewQuery) -> dict[str, Any]:
+    """Everything the detail page shows, with the queue neighbours in the queue's own order."""
+    body = presenter.detail(db.session, image, "")
+    distance = {item["image_id"]: item["distance"] for item in body["duplicates"]}
+    duplicates = queries.by_ids(db.session, distance)
+    prev_id, next_id = queries.neighbours(db.session, query, image)
+    next_image = db.session.get(Image, next_id) if next_id else None
+    parent = db.session.get(Image, image.parent_id) if image.parent_id else None
+    return {
+        "image": image,
+        "card": Card(image),
+        "body": body,
+        "duplicates": [(Card(other), distance[other.id]) for other in duplicates],
+        "parent": Card(parent) if parent else None,
+        "children": [Card(child) for child in queries.children_of(db.session, image.id)],
+        "job": db.session.get(GenerationJob, image.job_id) if image.job_id else None,
+        "prev_id": prev_id,
+        "next_id": next_id,
+        "next_original": presenter.file_urls(next_image, "")["original"] if next_image else None,
+        "can_regenerate": _repeatable(image) is not None,
+        **queue_context(query),
+    }
+
+
+@blueprint.get("/review/images/<image_id>")
+@ui_access("read")
+def review_image(image_id: str) -> str:
+    image = images.get(db.session, image_id)
+    return render_template(
+        "ui/review/detail.html", errors={}, **_detail_context(image, read_query())
+    )
+
+
+@blueprint.post("/review/images/<image_id>/metadata")
+@ui_access("review")
+def review_metadata(image_id: str) -> ResponseReturnValue:
+    form = request.form
+    changes = {name: form.get(name, "") for name in ("title", "description", "tags")}
+    errors: dict[str, str] = {}
+    try:
+        image = review.update_metadata(db.session, image_id, changes, principal())
+    except ValidationFailed as error:
+        db.session.rollback()
+        errors = error.field_errors or {"form": error.message}
+        image = images.get(db.session, image_id)
+    query = read_query()
+    if not is_htmx():
+        if errors:
+            context = _detail_context(image, query)
+            return render_template("ui/review/detail.html", errors=errors, **context), 400
+        flash("Title, description and tags saved.", "ok")
+        return redirect(url_for("ui.review_image", image_id=image_id, **query_args(query)), 303)
+    html = render_template(
+        "ui/review/_metadata.html",
+        image=image,
+        values=changes if errors else None,
+        errors=errors,
+        saved=not errors,
+        qargs=query_args(query),
+    )
+    return fragment(html, 400 if errors else 200)
+
+
+def _regeneration(image: Image) -> GenerationJob:
+    """The same request again with a new seed; an edit's child repeats the edit of its parent."""
+    settings = common.settings()
+    context = common.generation()
+    requester = generation.Requester(actor=principal().actor)
+    params = image.params or {}
+    kind = _repeatable(image)
+    if kind == "edit":
+        edit = parse_edit(
+            {
+                "image_id": image.parent_id,
+                "instruction": params["instruction"],
+                "backend": image.backend,
+            },
+            settings,
+        )
+        return generation.submit_edit(
+            db.session, context.registry, common.enqueue_generation, edit, requester
+        )
+    if kind is None:
+        raise ValidationFailed(
+            "an uploaded design has no prompt to regenerate from", {"image": "was uploaded"}
+        )
+    body = {name: params[name] for name in REGENERATE_FIELDS if params.get(name) is not None}
+    body.setdefault("prompt", image.prompt)
+    return generation.submit_generation(
+        db.session,
+        context.registry,
+        common.enqueue_generation,
+        parse_generate(body, settings),
+        requester,
+    )
+
+
+def _edit(image: Image) -> GenerationJob:
+    """A job applying the form's instruction to `image`; its results become children of it."""
+    edit = parse_edit(
+        {"image_id": image.id, "instruction": request.form.get("instruction", "")},
+        common.settings(),
+    )
+    requester = generation.Requester(actor=principal().actor)
+    return generation.submit_edit(
+        db.session, common.generation().registry, common.enqueue_generation, edit, requester
+    )
+
+
+def _start_job(
+    image_id: str, kind: str, start: Callable[[Image], GenerationJob]
+) -> ResponseReturnValue:
+    """Start a job from the detail page and answer with its notice (or why it was refused)."""
+    image = images.get(db.session, image_id)
+    query = read_query()
+    try:
+        job = start(image)
+    except GatewayError as error:
+        db.session.rollback()
+        if not is_htmx():
+            raise
+        html = render_template("ui/review/_job.html", kind=kind, job_id=None, error=error.message)
+        return fragment(html, error.status)
+    if not is_htmx():
+        flash(f"{kind.capitalize()} job {job.id} queued.", "ok")
+        return redirect(url_for("ui.review_image", image_id=image_id, **query_args(query)), 303)
+    html = render_template("ui/review/_job.html", kind=kind, job_id=job.id, error=None)
+    return fragment(html, 202)
+
+
+@blueprint.post("/review/images/<image_id>/regenerate")
+@ui_access("generate")
+def review_regenerate(image_id: str) -> ResponseReturnValue:
+    return _start_job(image_id, "regenerate", _regeneration)
+
+
+@blueprint.post("/review/images/<image_id>/edit")
+@ui_access("generate")
+def review_edit(image_id: str) -> ResponseReturnValue:
+    return _start_job(image_id, "edit", _edit)

@@ -1,0 +1,277 @@
+"""The review queue (/review), its cards and the approve / reject actions (htmx or plain forms).
+
+Views parse the request, call the review, image and generation services and render; every rule
+(transitions, reject reasons, metadata limits, generation parameters) stays in those services.
+An action answers htmx with the fragment to swap in, and a plain form post with a redirect. The
+image detail page and its own actions live in `ui.image_detail`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from gateway.app import validation as v
+from gateway.app.accounts.sessions import operator_principal
+from gateway.app.api import common
+from gateway.app.database import utcnow
+from gateway.app.errors import GatewayError, ValidationFailed
+from gateway.app.extensions import db
+from gateway.app.generation.params import BACKENDS
+from gateway.app.images import presenter
+from gateway.app.images import service as images
+from gateway.app.images.models import Image
+from gateway.app.images.states import ImageStatus
+from gateway.app.imaging.thumbnails import thumbnail_dimensions
+from gateway.app.review import queries
+from gateway.app.review import service as review
+from gateway.app.review.queries import Cursor, ReviewQuery, Sort
+from gateway.app.security import Principal
+from gateway.app.ui import blueprint
+from gateway.app.ui.access import ui_access
+
+ALL_STATUSES = "all"
+EXCERPT_LENGTH = 90
+
+
+def read_query() -> ReviewQuery:
+    """The queue's filters and sort from the URL (so every view of the queue can be shared)."""
+    args = request.args
+    status = args.get("status") or "pending"
+    backend = args.get("backend") or None
+    return ReviewQuery(
+        status=None if status == ALL_STATUSES else status,
+        q=v.clean_text(args.get("q"), "q", max_length=200) or None,
+        backend=v.choice(backend, "backend", BACKENDS) if backend else None,
+        has_duplicates=common.bool_arg("duplicates"),
+        has_warnings=common.bool_arg("warnings"),
+        created_from=_day("from"),
+        created_to=_day("to"),
+        sort=Sort(v.choice(args.get("sort") or Sort.OLDEST.value, "sort", list(Sort))),
+    )
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a date", {name: "must be YYYY-MM-DD"}) from None
+
+
+def _cursor(name: str) -> Cursor | None:
+    raw = request.args.get(name)
+    return Cursor.decode(raw, name) if raw else None
+
+
+def query_args(query: ReviewQuery) -> dict[str, str]:
+    """The URL parameters that reproduce `query`; defaults are left out so links stay short."""
+    args: dict[str, str] = {}
+    if query.status != "pending":
+        args["status"] = query.status or ALL_STATUSES
+    for name, value in (("q", query.q), ("backend", query.backend)):
+        if value:
+            args[name] = value
+    for name, flag in (("duplicates", query.has_duplicates), ("warnings", query.has_warnings)):
+        if flag is not None:
+            args[name] = "yes" if flag else "no"
+    for name, day in (("from", query.created_from), ("to", query.created_to)):
+        if day:
+            args[name] = day.isoformat()
+    if query.sort is not Sort.OLDEST:
+        args["sort"] = query.sort.value
+    return args
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a queue card shows of an image."""
+
+    image: Image
+
+    @property
+    def label(self) -> str:
+        text = self.image.title or self.image.prompt or "Untitled upload"
+        return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+    @property
+    def thumbnail(self) -> str:
+        return presenter.file_urls(self.image, "")["thumbnail"]
+
+    @property
+    def thumbnail_size(self) -> tuple[int, int]:
+        return thumbnail_dimensions(self.image.width, self.image.height)
+
+    @property
+    def quality(self) -> tuple[str, str]:
+        """(css class, label): not printable, its warning count, or print-ready."""
+        report = self.image.quality or {}
+        if report.get("errors"):
+            return "bad", "not printable"
+        warnings = len(report.get("warnings") or [])
+        if warnings:
+            return "warn", f"{warnings} warning{'s' if warnings > 1 else ''}"
+        return "ok", "print-ready"
+
+    @property
+    def pending(self) -> bool:
+        return self.image.status == ImageStatus.PENDING
+
+
+def status_tabs(query: ReviewQuery) -> list[tuple[str, str, int]]:
+    """(value, label, count) per status tab, counted under the other filters."""
+    counts = queries.counts_by_status(db.session, query)
+    tabs = [(ALL_STATUSES, "All", sum(counts.values()))]
+    for status in ImageStatus:
+        if status == ImageStatus.GENERATING and not counts.get(status):
+            continue
+        tabs.append(
+            (status.value, status.value.replace("_", " ").capitalize(), counts.get(status, 0))
+        )
+    return tabs
+
+
+def reasons() -> list[tuple[str, str]]:
+    """(code, label) of the configured reject reasons, in their configured order (keys 1-9)."""
+    return [
+        (code, code.replace("_", " ").capitalize()) for code in common.settings().reject_reasons
+    ]
+
+
+def principal() -> Principal:
+    """The logged-in operator as the services' principal (the form's CSRF token was checked)."""
+    return operator_principal(current_user)  # type: ignore[arg-type]
+
+
+def is_htmx() -> bool:
+    """Whether htmx sent the request, so it wants a fragment rather than a page or redirect."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def fragment(html: str, status: int = 200) -> Response:
+    """An htmx fragment; `X-Partial` lets review.js swap it in even when it reports an error."""
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["X-Partial"] = "true"
+    return response
+
+
+def queue_context(query: ReviewQuery) -> dict[str, Any]:
+    """What every queue template needs: filters, their URL form, tabs, reasons, permissions."""
+    return {
+        "query": query,
+        "qargs": query_args(query),
+        "tabs": status_tabs(query),
+        "reasons": reasons(),
+        "backends": BACKENDS,
+        "can_review": current_user.can("review"),
+        "can_generate": current_user.can("generate"),
+    }
+
+
+@blueprint.get("/review", endpoint="review")
+@ui_access("read")
+def review_queue() -> str:
+    query = read_query()
+    result = queries.page(db.session, query, after=_cursor("after"), before=_cursor("before"))
+    return render_template(
+        "ui/review/queue.html",
+        page=result,
+        cards=[Card(image) for image in result.items],
+        since=utcnow().isoformat(),
+        **queue_context(query),
+    )
+
+
+@blueprint.get("/review/cards")
+@ui_access("read")
+def review_cards() -> Response:
+    """Cards by id (new arrivals, or images a batch changed) with fresh status counts.
+
+    No ids at all answers the counts alone (after a batch deleted every image it touched).
+    """
+    wanted = [part for part in request.args.get("ids", "").split(",") if part]
+    ids = v.ids(wanted, "ids") if wanted else []
+    if len(ids) > queries.MAX_ARRIVALS:
+        raise ValidationFailed("too many ids", {"ids": f"at most {queries.MAX_ARRIVALS}"})
+    query = read_query()
+    found = queries.by_ids(db.session, ids)
+    html = render_template(
+        "ui/review/_cards.html",
+        cards=[Card(image) for image in found],
+        replace=request.args.get("mode") == "replace",
+        **queue_context(query),
+    )
+    return fragment(html)
+
+
+def _decide(image_id: str, act: Callable[[Principal], object]) -> ResponseReturnValue:
+    """Run a review decision, then answer the page it came from.
+
+    From the detail page the operator moves on to the next image of the queue. From a queue card
+    the card is re-rendered in place, with the service's refusal (say, someone else decided
+    first) shown on the card rather than as a page.
+    """
+    query = read_query()
+    advance = request.args.get("advance") == "1"
+    refusal: GatewayError | None = None
+    try:
+        act(principal())
+    except GatewayError as error:
+        db.session.rollback()
+        if advance or not is_htmx():
+            raise
+        refusal = error
+    if advance:
+        image = images.get(db.session, image_id)
+        _, next_id = queries.neighbours(db.session, query, image)
+        target = (
+            url_for("ui.review_image", image_id=next_id, **query_args(query))
+            if next_id
+            else url_for("ui.review", **query_args(query))
+        )
+        if is_htmx():
+            return Response(status=200, headers={"HX-Redirect": target})
+        return redirect(target, 303)
+    if not is_htmx():
+        return redirect(url_for("ui.review", **query_args(query)), 303)
+    image = images.get(db.session, image_id)
+    html = render_template(
+        "ui/review/_cards.html",
+        cards=[Card(image)],
+        refusal=refusal.message if refusal else None,
+        replace=False,
+        **queue_context(query),
+    )
+    return fragment(html, refusal.status if refusal else 200)
+
+
+@blueprint.post("/review/images/<image_id>/approve")
+@ui_access("review")
+def review_approve(image_id: str) -> ResponseReturnValue:
+    note = request.form.get("note") or None
+    return _decide(image_id, lambda who: review.approve(db.session, image_id, who, note=note))
+
+
+@blueprint.post("/review/images/<image_id>/reject")
+@ui_access("review")
+def review_reject(image_id: str) -> ResponseReturnValue:
+    form = request.form
+    return _decide(
+        image_id,
+        lambda who: review.reject(
+            db.session,
+            image_id,
+            who,
+            reason=form.get("reason"),
+            reasons=common.settings().reject_reasons,
+            note=form.get("note") or None,
+        ),
+    )
