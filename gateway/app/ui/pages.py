@@ -22,6 +22,10 @@ NAVIGATION = (
 )
 
 
+# Pages that belong under the "Review" tab.
+REVIEW_ENDPOINTS = frozenset({"ui.review", "ui.review_image"})
+
+
 def navigation() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"nav_links": [], "logout_form": None}
@@ -30,7 +34,7 @@ def navigation() -> dict[str, Any]:
         for endpoint, label, scope in NAVIGATION
         if endpoint in current_app.view_functions and current_user.can(scope)
     ]
-    return {"nav_links": links, "logout_form": LogoutForm()}
+    return {"nav_links": links, "logout_form": LogoutForm(), "review_endpoints": REVIEW_ENDPOINTS}
 
 
 @blueprint.get("/")
