@@ -2,6 +2,7 @@
 
 from gateway.app.accounts.models import ApiKey, Operator
 from gateway.app.audit.models import AuditEntry
+from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
@@ -16,4 +17,5 @@ __all__ = [
     "ImageDuplicate",
     "ImageHashBand",
     "Operator",
+    "OutboxEvent",
 ]

@@ -1,0 +1,1 @@
+"""Domain events, written to a durable outbox in the same transaction as the change they describe."""
