@@ -71,9 +71,11 @@ def add_job(status: str, backend: str = "local", *, error_code: str | None = Non
 def decide(image_id: str, principal: Principal, at: datetime, reason: str | None = None) -> None:
     """Approve (no reason) or reject an image, then date its audit entry to `at`."""
     if reason:
-        review.reject(db.session, image_id, principal, reason=reason, reasons=REASONS)
+        review.reject(
+            db.session, image_id, principal, reason=reason, reasons=REASONS, base_url="http://t"
+        )
     else:
-        review.approve(db.session, image_id, principal)
+        review.approve(db.session, image_id, principal, base_url="http://t")
     db.session.execute(
         update(AuditEntry)
         .where(AuditEntry.entity_id == image_id, AuditEntry.action.in_(stats.REVIEW_ACTIONS))

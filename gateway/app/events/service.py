@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
-from gateway.app.database import isoformat
+from gateway.app.database import isoformat, new_id, utcnow
 from gateway.app.events.models import OutboxEvent
+
+OUTBOX = OutboxEvent.__table__
 
 EVENT_TYPES = (
     "generation.started",
@@ -27,12 +30,15 @@ EVENT_TYPES = (
 )
 
 
-def emit(session: Session, event_type: str, data: dict[str, Any]) -> OutboxEvent:
+def emit(transaction: Session | Connection, event_type: str, data: dict[str, Any]) -> str:
+    """Add the event to the open transaction (an ORM session or a Core connection); its id."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    event = OutboxEvent(event_type=event_type, data=data)
-    session.add(event)
-    return event
+    event_id = new_id("evt")
+    transaction.execute(
+        insert(OUTBOX).values(id=event_id, event_type=event_type, data=data, created_at=utcnow())
+    )
+    return event_id
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

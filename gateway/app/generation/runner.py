@@ -27,6 +27,8 @@ from gateway.app import metrics
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import SYSTEM
 from gateway.app.database import utcnow
+from gateway.app.events import service as events
+from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.base import (
     BackendError,
     GenerationCancelled,
@@ -159,6 +161,10 @@ def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool
                 updated_at=now,
             )
         )
+        if result.rowcount == 1:
+            job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
+            if job.attempts == 1:
+                events.emit(connection, "generation.started", jobs.to_dict(job, []))
     return result.rowcount == 1
 
 
@@ -241,6 +247,9 @@ def _finish_failed(engine: Engine, job_id: str, owner: str, code: str, message: 
                 lease_expires_at=None,
             )
         )
+        if result.rowcount == 1:
+            job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
+            events.emit(connection, "generation.failed", jobs.to_dict(job, []))
     if result.rowcount == 1:
         metrics.GENERATION_FAILED.labels(error_type=code).inc()
         return True
@@ -303,9 +312,10 @@ def _store_results(
         session.rollback()
         return False
     params = job.params
+    image_ids = []
     for index, result in processed:
         generated = output.images[index]
-        images.add_image(
+        image = images.add_image(
             session,
             result,
             ImageOrigin(
@@ -321,6 +331,7 @@ def _store_results(
             SYSTEM,
             duplicate_max_distance=context.settings.duplicate_max_distance,
         )
+        image_ids.append(image.id)
     audit.record(
         session,
         SYSTEM,
@@ -331,6 +342,11 @@ def _store_results(
         to_status=JobStatus.COMPLETED,
         details={"images": len(processed), "warnings": problems},
     )
+    completed = session.execute(
+        select(GenerationJob).where(GenerationJob.id == job.id)
+    ).scalar_one()
+    session.refresh(completed)
+    events.emit(session, "generation.completed", jobs.to_dict(completed, image_ids))
     session.commit()
     return True
 
@@ -395,24 +411,29 @@ def reap(
     timed_out_before = now - timedelta(seconds=settings.generation_timeout_seconds)
     counts = {"requeued": 0, "timed_out": 0, "resent": 0}
     with context.engine.begin() as connection:
-        timed_out = connection.execute(
-            update(JOBS)
-            .where(
-                JOBS.c.status.in_([JobStatus.PROCESSING, JobStatus.PENDING]),
-                JOBS.c.started_at.is_not(None),
-                JOBS.c.started_at < timed_out_before,
-                or_(JOBS.c.lease_expires_at.is_(None), JOBS.c.lease_expires_at < now),
-            )
-            .values(
-                status=JobStatus.FAILED,
-                error_code="TIMEOUT",
-                error_message=f"no result within {settings.generation_timeout_seconds:g} s",
-                completed_at=now,
-                lease_owner=None,
-                lease_expires_at=None,
-            )
+        overdue = and_(
+            JOBS.c.status.in_([JobStatus.PROCESSING, JobStatus.PENDING]),
+            JOBS.c.started_at.is_not(None),
+            JOBS.c.started_at < timed_out_before,
+            or_(JOBS.c.lease_expires_at.is_(None), JOBS.c.lease_expires_at < now),
         )
-        counts["timed_out"] = timed_out.rowcount
+        for job_id in connection.execute(select(JOBS.c.id).where(overdue)).scalars().all():
+            timed_out = connection.execute(
+                update(JOBS)
+                .where(JOBS.c.id == job_id, overdue)
+                .values(
+                    status=JobStatus.FAILED,
+                    error_code="TIMEOUT",
+                    error_message=f"no result within {settings.generation_timeout_seconds:g} s",
+                    completed_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            )
+            if timed_out.rowcount:
+                counts["timed_out"] += 1
+                job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
+                events.emit(connection, "generation.failed", jobs.to_dict(job, []))
         expired = list(
             connection.execute(
                 select(JOBS.c.id).where(

@@ -1,7 +1,8 @@
 """Review decisions, one by one or in batches, as committed units of work.
 
-Both the API and the review UI call these, so a decision is audited, counted and (later) announced
-the same way whichever door it came through.
+Both the API and the review UI call these, so a decision is audited, counted and announced (an
+outbox event in the same transaction) the same way whichever door it came through. `base_url`
+makes the event's image look exactly as the API returns it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 from gateway.app import metrics
 from gateway.app import validation as v
 from gateway.app.errors import GatewayError
+from gateway.app.events import service as events
+from gateway.app.images import presenter
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
@@ -23,11 +26,22 @@ from gateway.app.imaging.storage import Storage
 from gateway.app.security import Principal
 
 
+def _announce(session: Session, event_type: str, image: Image, base_url: str) -> None:
+    session.flush()
+    events.emit(session, event_type, presenter.summary(image, base_url))
+
+
 def approve(
-    session: Session, image_id: str, principal: Principal, note: str | None = None
+    session: Session,
+    image_id: str,
+    principal: Principal,
+    note: str | None = None,
+    *,
+    base_url: str,
 ) -> Image:
     image = images.get(session, image_id)
     images.approve(session, image, principal.actor, note=note)
+    _announce(session, "image.approved", image, base_url)
     session.commit()
     metrics.IMAGES_APPROVED.inc()
     return image
@@ -41,9 +55,11 @@ def reject(
     reason: object,
     reasons: list[str],
     note: str | None = None,
+    base_url: str,
 ) -> Image:
     image = images.get(session, image_id)
     images.reject(session, image, principal.actor, reason=reason, reasons=reasons, note=note)
+    _announce(session, "image.rejected", image, base_url)
     session.commit()
     metrics.IMAGES_REJECTED.inc()
     return image
@@ -144,15 +160,27 @@ def run_batch(
     return result
 
 
-def batch_approve(session: Session, image_ids: list[str], principal: Principal) -> BatchResult:
+def _batch_completed(session: Session, action: str, result: BatchResult) -> BatchResult:
+    events.emit(session, "batch.completed", {"action": action, **result.to_dict()})
+    session.commit()
+    return result
+
+
+def batch_approve(
+    session: Session, image_ids: list[str], principal: Principal, *, base_url: str
+) -> BatchResult:
+    def approve_one(image: Image) -> None:
+        images.approve(session, image, principal.actor)
+        _announce(session, "image.approved", image, base_url)
+
     result = run_batch(
         session,
         image_ids,
-        lambda image: images.approve(session, image, principal.actor),
+        approve_one,
         already_done=lambda image: image.status == ImageStatus.APPROVED,
     )
     metrics.IMAGES_APPROVED.inc(len(result.successful))
-    return result
+    return _batch_completed(session, "approve", result)
 
 
 def batch_reject(
@@ -163,18 +191,22 @@ def batch_reject(
     reason: object,
     reasons: list[str],
     note: str | None = None,
+    base_url: str,
 ) -> BatchResult:
     reason = v.choice(reason, "reason", reasons)
+
+    def reject_one(image: Image) -> None:
+        images.reject(session, image, principal.actor, reason=reason, reasons=reasons, note=note)
+        _announce(session, "image.rejected", image, base_url)
+
     result = run_batch(
         session,
         image_ids,
-        lambda image: images.reject(
-            session, image, principal.actor, reason=reason, reasons=reasons, note=note
-        ),
+        reject_one,
         already_done=lambda image: image.status == ImageStatus.REJECTED,
     )
     metrics.IMAGES_REJECTED.inc(len(result.successful))
-    return result
+    return _batch_completed(session, "reject", result)
 
 
 def batch_delete(
@@ -186,6 +218,7 @@ def batch_delete(
         doomed.extend(images.delete_image(session, storage, image, principal.actor, force=force))
 
     result = run_batch(session, image_ids, remove, already_done=lambda image: False)
+    _batch_completed(session, "delete", result)
     for key in doomed:
         storage.delete(key)
     return result

@@ -257,7 +257,12 @@ def _decide(image_id: str, act: Callable[[Principal], object]) -> ResponseReturn
 @ui_access("review")
 def review_approve(image_id: str) -> ResponseReturnValue:
     note = request.form.get("note") or None
-    return _decide(image_id, lambda who: review.approve(db.session, image_id, who, note=note))
+    return _decide(
+        image_id,
+        lambda who: review.approve(
+            db.session, image_id, who, note=note, base_url=common.base_url()
+        ),
+    )
 
 
 @blueprint.post("/review/images/<image_id>/reject")
@@ -273,5 +278,6 @@ def review_reject(image_id: str) -> ResponseReturnValue:
             reason=form.get("reason"),
             reasons=common.settings().reject_reasons,
             note=form.get("note") or None,
+            base_url=common.base_url(),
         ),
     )

@@ -31,7 +31,9 @@ class BatchApprove(Resource):
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
         body = v.require_object(common.json_body())
-        return review.batch_approve(db.session, _ids(body), require_principal()).to_dict()
+        return review.batch_approve(
+            db.session, _ids(body), require_principal(), base_url=common.base_url()
+        ).to_dict()
 
 
 @ns.route("/reject")
@@ -52,6 +54,7 @@ class BatchReject(Resource):
             reason=body.get("reason"),
             reasons=common.settings().reject_reasons,
             note=body.get("note"),
+            base_url=common.base_url(),
         ).to_dict()
 
 

@@ -158,7 +158,13 @@ class Approve(Resource):
     def post(self, image_id: str) -> dict:
         """Approve a pending image."""
         body = v.require_object(common.optional_json_body())
-        review.approve(db.session, image_id, require_principal(), note=body.get("note"))
+        review.approve(
+            db.session,
+            image_id,
+            require_principal(),
+            note=body.get("note"),
+            base_url=common.base_url(),
+        )
         return _detail(image_id)
 
 
@@ -181,6 +187,7 @@ class Reject(Resource):
             reason=body.get("reason"),
             reasons=common.settings().reject_reasons,
             note=body.get("note"),
+            base_url=common.base_url(),
         )
         return _detail(image_id)
 
