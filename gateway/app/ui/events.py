@@ -5,6 +5,10 @@ worker process and host alike. Each poll is one short indexed query on its own c
 deferred engine, holding no transaction (or SQLite lock) while the stream waits. A stream ends
 after `LIFETIME_SECONDS`; the browser reconnects on its own (`retry:`) and sends the last event id,
 so nothing is lost in between and no request thread is held forever.
+
+A quiet poll still writes a line (the resume point): a WSGI server only learns that the browser
+left when a write fails, so without it every closed or navigated-away tab would keep its request
+thread busy until the next write, and a server shutting down would wait for those streams.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from gateway.app.ui.access import ui_access
 from gateway.app.ui.review import read_query
 
 POLL_SECONDS = 2.0
-KEEPALIVE_SECONDS = 15.0
 LIFETIME_SECONDS = 300.0
 RETRY_MILLISECONDS = 2000
 # Rows become visible when their job commits, a little after their created_at; look back this far
@@ -63,7 +66,6 @@ def arrival_stream(
     window_start = since
     seen: set[str] = set()
     deadline = time.monotonic() + lifetime
-    quiet_since = time.monotonic()
     while time.monotonic() < deadline:
         now = utcnow()
         with Session(engine) as session:
@@ -79,10 +81,8 @@ def arrival_stream(
         if fresh:
             ids = [image_id for image_id, _ in fresh]
             yield _event("images", {"ids": ids, "counts": counts}, position)
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
-            yield f"id: {position}\n\n"  # keeps the connection and the resume point fresh
-            quiet_since = time.monotonic()
+        else:
+            yield f"id: {position}\n\n"  # a closed tab fails this write and frees the thread
         sleep(POLL_SECONDS)
 
 
