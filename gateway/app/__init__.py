@@ -7,7 +7,18 @@ from typing import Any
 
 from flask import Flask
 
-from gateway.app import api, cli, errors, generation, headers, models, observability, queue, ui
+from gateway.app import (
+    api,
+    cli,
+    errors,
+    generation,
+    headers,
+    models,
+    observability,
+    queue,
+    ui,
+    webhooks,
+)
 from gateway.app.accounts import sessions
 from gateway.app.extensions import cors, csrf, db, migrate, sock
 from gateway.app.operations import views as operations
@@ -67,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sessions.init_app(app, limiter.storage)
     job_queue = queue.init_app(app, settings)
     generation.init_app(app, settings, job_queue)
+    webhooks.init_app(app, settings, job_queue)
     errors.init_app(app)
     api.init_app(app)
     operations.init_app(app)

@@ -45,6 +45,11 @@ API_DURATION = Histogram(
 WEBHOOK_DELIVERIES = Counter(
     "pod_webhook_deliveries_total", "Webhook delivery attempts", ["result"]
 )
+WEBHOOK_DELIVERY_DURATION = Histogram(
+    "pod_webhook_delivery_duration_seconds",
+    "Time from sending a webhook attempt to its answer (or failure)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
+)
 
 GaugeReader = Callable[[], Iterable[GaugeMetricFamily]]
 

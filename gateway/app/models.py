@@ -6,6 +6,7 @@ from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
@@ -18,4 +19,7 @@ __all__ = [
     "ImageHashBand",
     "Operator",
     "OutboxEvent",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -15,7 +15,22 @@ from gateway.app.images.models import Image
 from tests.ui.conftest import csrf_token
 
 PUBLIC = {"ui.index", "ui.login", "ui.logout"}
-ADMIN_ONLY = {"ui.keys", "ui.create_key", "ui.confirm_revoke_key", "ui.revoke_key", "ui.audit"}
+ADMIN_ONLY = {
+    "ui.keys",
+    "ui.create_key",
+    "ui.confirm_revoke_key",
+    "ui.revoke_key",
+    "ui.audit",
+    "ui.webhooks",
+    "ui.create_webhook",
+    "ui.webhook_detail",
+    "ui.update_webhook",
+    "ui.test_webhook",
+    "ui.rotate_webhook_secret",
+    "ui.confirm_delete_webhook",
+    "ui.delete_webhook",
+    "ui.redeliver_webhook",
+}
 REVIEW_ACTIONS = {"ui.review_approve", "ui.review_reject", "ui.review_metadata"}
 GENERATE_ACTIONS = {"ui.review_regenerate", "ui.review_edit"}
 

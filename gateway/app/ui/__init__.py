@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         image_detail,
         pages,
         review,
+        webhooks,
     )
 
     app.register_blueprint(blueprint)

@@ -6,7 +6,15 @@ from flask import Blueprint
 from flask_restx import Api
 
 from gateway.app.api.common import AUTHORIZATIONS
-from gateway.app.api.v1 import account, batch, generation, images, jobs, operations
+from gateway.app.api.v1 import (
+    account,
+    batch,
+    generation,
+    images,
+    jobs,
+    operations,
+    webhooks,
+)
 
 
 def build_blueprint() -> Blueprint:
@@ -26,6 +34,14 @@ def build_blueprint() -> Blueprint:
         """Hand every error to the app's handler so v1 answers in the documented envelope."""
         raise error
 
-    for namespace in (generation.ns, jobs.ns, images.ns, batch.ns, account.ns, operations.ns):
+    for namespace in (
+        generation.ns,
+        jobs.ns,
+        images.ns,
+        batch.ns,
+        account.ns,
+        operations.ns,
+        webhooks.ns,
+    ):
         api.add_namespace(namespace)
     return blueprint

@@ -1,0 +1,27 @@
+"""What the delivery side needs, built once per process by `webhooks.init_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+
+@dataclass(frozen=True)
+class WebhookContext:
+    """What the delivery side needs, built once per process.
+
+    `engine` begins deferred on SQLite: it runs reads and single-statement claims. `writer` (the
+    session's engine, IMMEDIATE on SQLite) runs the transactions that read before they write.
+    """
+
+    engine: Engine
+    writer: Engine
+    networks: tuple[str, ...]
+    retry_schedule: tuple[float, ...]
+    disable_after: timedelta
+    timeout_seconds: float = 15.0
+    lease_seconds: float = 60.0
+    parallelism: int = 4
+    batch_size: int = 500
