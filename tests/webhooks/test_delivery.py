@@ -212,6 +212,24 @@ def test_a_subscription_failing_for_the_whole_window_is_disabled(
     assert shown["state"] == "disabled"
 
 
+def test_a_failure_after_a_quiet_spell_starts_a_new_run_instead_of_disabling(
+    app, client, admin_headers, webhooks, receiver
+):
+    created = subscribe(client, admin_headers, receiver.url)
+    long_ago = utcnow() - webhooks.disable_after - timedelta(hours=1)
+    with app.app_context():
+        db.session.execute(
+            update(WebhookSubscription).values(failing_since=long_ago, last_failure_at=long_ago)
+        )
+        db.session.commit()
+    receiver.script(Answer(500))
+    emit(app, "image.approved")
+    delivery.sweep(webhooks)
+    after = subscription(app, created["id"])
+    assert after.enabled
+    assert after.failing_since > long_ago + timedelta(minutes=30)
+
+
 def test_a_success_clears_the_failure_record(app, client, admin_headers, webhooks, receiver):
     created = subscribe(client, admin_headers, receiver.url)
     receiver.script(Answer(500))

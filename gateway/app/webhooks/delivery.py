@@ -139,6 +139,26 @@ def claim_due(context: WebhookContext, limit: int) -> list[Claim]:
     return [found for sequence in sequences if (found := claim(context, sequence)) is not None]
 
 
+def _streak_start(
+    context: WebhookContext, subscription: Any, attempt_started: datetime, now: datetime
+) -> datetime:
+    """When the current run of failures began.
+
+    A quiet spell longer than twice the longest retry step (no attempts at all, so nothing failed)
+    ends a run: an endpoint that failed once last week and once today has not been failing all
+    week, and must not be disabled for it.
+    """
+    quiet = timedelta(seconds=2 * max(context.retry_schedule))
+    if (
+        subscription is None
+        or subscription.failing_since is None
+        or subscription.last_failure_at is None
+        or now - subscription.last_failure_at > quiet
+    ):
+        return attempt_started
+    return subscription.failing_since
+
+
 def _disable_reason(
     context: WebhookContext, outcome: Outcome, failing_since: datetime, now: datetime
 ) -> str | None:
@@ -182,9 +202,11 @@ def finish(context: WebhookContext, target: Claim, outcome: Outcome) -> str | No
             status, next_at, disabled = "succeeded", None, None
         else:
             subscription = connection.execute(
-                select(SUBSCRIPTIONS.c.failing_since).where(subscription_row)
+                select(SUBSCRIPTIONS.c.failing_since, SUBSCRIPTIONS.c.last_failure_at).where(
+                    subscription_row
+                )
             ).first()
-            failing_since = (subscription and subscription.failing_since) or outcome.started_at
+            failing_since = _streak_start(context, subscription, outcome.started_at, now)
             disabled = _disable_reason(context, outcome, failing_since, now)
             connection.execute(
                 update(SUBSCRIPTIONS)
