@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     print_width_inches: float = Field(12, validation_alias="PRINT_WIDTH_INCHES", gt=0)
     retention_rejected_days: float = Field(30, validation_alias="RETENTION_REJECTED_DAYS", gt=0)
     retention_jobs_days: float = Field(90, validation_alias="RETENTION_JOBS_DAYS", gt=0)
+    retention_webhook_days: float = Field(30, validation_alias="RETENTION_WEBHOOK_DAYS", gt=0)
     reject_reasons: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_REJECT_REASONS), validation_alias="REJECT_REASONS"
     )
