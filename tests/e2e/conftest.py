@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import Gateway
+from tests.e2e.webhooks import Hooks, start_receiver
 from tests.emulators.process import EmulatorProcess
 
 pytestmark = pytest.mark.e2e
@@ -68,3 +69,20 @@ def comfyui_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
     emulator = EmulatorProcess("tests.emulators.comfyui", ["--output-dir", str(output)]).start()
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """The webhook receiver emulator, one process per test module."""
+    process = start_receiver(tmp_path_factory.mktemp("receiver"))
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def hooks(
+    gateway: Gateway, receiver: EmulatorProcess, request: pytest.FixtureRequest
+) -> Iterator[Hooks]:
+    """Per-test webhook subscriptions on the module's gateway, removed afterwards."""
+    with Hooks(gateway, receiver, request.node.name) as helper:
+        yield helper

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,17 +24,14 @@ from tests.e2e.conftest import GatewayFactory
 from tests.e2e.harness import Gateway, wait_for
 from tests.e2e.webhooks import (
     WEBHOOK_ENV,
-    Hooks,
     accepted,
     body_of,
     delivered_record,
     send_test,
-    start_receiver,
     subscribe,
     subscription,
     upload_pending,
 )
-from tests.emulators.process import EmulatorProcess
 
 pytestmark = pytest.mark.e2e
 EVENT_TYPES = [
@@ -52,23 +48,8 @@ EVENT_TYPES = [
 
 
 @pytest.fixture(scope="module")
-def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    process = start_receiver(tmp_path_factory.mktemp("receiver"))
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
 def gateway(module_gateways: GatewayFactory) -> Gateway:
     return module_gateways(WEBHOOK_ENV)
-
-
-@pytest.fixture
-def hooks(
-    gateway: Gateway, receiver: EmulatorProcess, request: pytest.FixtureRequest
-) -> Iterator[Hooks]:
-    with Hooks(gateway, receiver, request.node.name) as helper:
-        yield helper
 
 
 # ---- subscribing ----------------------------------------------------------------------------

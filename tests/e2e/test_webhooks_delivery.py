@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,7 +16,6 @@ from tests.e2e.conftest import GatewayFactory
 from tests.e2e.harness import Gateway, wait_for
 from tests.e2e.webhooks import (
     WEBHOOK_ENV,
-    Hooks,
     accepted,
     body_of,
     delivered_ids,
@@ -25,34 +23,17 @@ from tests.e2e.webhooks import (
     deliveries,
     received,
     send_test,
-    start_receiver,
     subscribe,
     subscription,
     upload_pending,
 )
-from tests.emulators.process import EmulatorProcess
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    process = start_receiver(tmp_path_factory.mktemp("receiver"))
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
 def gateway(module_gateways: GatewayFactory) -> Gateway:
     return module_gateways(WEBHOOK_ENV)
-
-
-@pytest.fixture
-def hooks(
-    gateway: Gateway, receiver: EmulatorProcess, request: pytest.FixtureRequest
-) -> Iterator[Hooks]:
-    with Hooks(gateway, receiver, request.node.name) as helper:
-        yield helper
 
 
 # ---- retries, Retry-After, 410, redirects, redelivery -----------------------------------------

@@ -9,7 +9,6 @@ RunPod backend against its emulator, so a job can fail on purpose.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,13 +16,11 @@ from tests.e2e.conftest import GatewayFactory
 from tests.e2e.harness import Gateway, wait_for
 from tests.e2e.webhooks import (
     WEBHOOK_ENV,
-    Hooks,
     accepted,
     body_of,
     deliveries,
     received,
     send_test,
-    start_receiver,
     subscribe,
     subscription,
     upload_pending,
@@ -32,13 +29,6 @@ from tests.emulators.process import EmulatorProcess
 from tests.emulators.runpod import API_KEY, ENDPOINT_ID
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    process = start_receiver(tmp_path_factory.mktemp("receiver"))
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +44,6 @@ def gateway(module_gateways: GatewayFactory, runpod_emulator: EmulatorProcess) -
             "BACKEND_MAX_ATTEMPTS": "1",
         }
     )
-
-
-@pytest.fixture
-def hooks(
-    gateway: Gateway, receiver: EmulatorProcess, request: pytest.FixtureRequest
-) -> Iterator[Hooks]:
-    with Hooks(gateway, receiver, request.node.name) as helper:
-        yield helper
 
 
 def _new_key(gateway: Gateway, name: str) -> tuple[str, str]:
