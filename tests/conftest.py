@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -27,6 +28,8 @@ from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
 from gateway.app.settings import Settings
+from tests.emulators.printify import SHOP_ID, TOKEN
+from tests.emulators.process import EmulatorProcess
 
 ALL_SCOPES = ["read", "generate", "review", "publish", "admin"]
 
@@ -175,3 +178,106 @@ def artwork(width: int = 800, height: int = 800, *, seed: int = 1, fmt: str = "P
 @pytest.fixture
 def make_artwork() -> Callable[..., bytes]:
     return artwork
+
+
+# -- Printify: the emulator as a process, and an app configured to talk to it ----------------
+
+TEE_TEMPLATE = {
+    "name": "Tee front",
+    "blueprint_id": 6,
+    "print_provider_id": 99,
+    "variants": [{"id": 12100, "price": 2500}, {"id": 12103, "price": 2700}],
+    "position": "front",
+    "placement": {"x": 0.5, "y": 0.45, "scale": 0.8, "angle": 0},
+    "title_template": "{title} | Tee",
+    "description_template": "<p>{description}</p>",
+    "tags": ["tee"],
+}
+
+
+@pytest.fixture(scope="session")
+def printify_emulator() -> Iterator[EmulatorProcess]:
+    process = EmulatorProcess("tests.emulators.printify").start()
+    yield process
+    process.stop()
+
+
+def emulator_stats(emulator: EmulatorProcess) -> dict:
+    return requests.get(f"{emulator.url}/_emulator/stats", timeout=5).json()
+
+
+def emulator_products(emulator: EmulatorProcess) -> list[dict]:
+    return requests.get(f"{emulator.url}/_emulator/products", timeout=5).json()
+
+
+@pytest.fixture(scope="module")
+def live_app(
+    tmp_path_factory: pytest.TempPathFactory, printify_emulator: EmulatorProcess
+) -> Iterator[Flask]:
+    settings = make_settings(
+        Path(tmp_path_factory.mktemp("live")),
+        PRINTIFY_API_TOKEN=TOKEN,
+        PRINTIFY_SHOP_ID=str(SHOP_ID),
+        PRINTIFY_BASE_URL=f"{printify_emulator.url}/v1",
+        PRINTIFY_TIMEOUT_SECONDS=5,
+        PUBLISH_RETRY_BASE_SECONDS=0.01,
+        PUBLISH_RETRY_MAX_SECONDS=0.05,
+        BACKEND_MAX_ATTEMPTS=2,
+    )
+    application = create_app({"SETTINGS": settings, "QUEUE_IMMEDIATE": True})
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    application.extensions["generation"].engine.dispose()
+
+
+@pytest.fixture
+def live_client(live_app: Flask, printify_emulator: EmulatorProcess) -> Iterator[FlaskClient]:
+    printify_emulator.configure(reset=True)
+    yield live_app.test_client()
+    with live_app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    live_app.extensions["rate_limiter"].reset()
+    live_app.extensions["publishing"].pacer.reset()
+
+
+@pytest.fixture
+def live_headers(live_app: Flask) -> dict[str, str]:
+    with live_app.app_context():
+        secret = accounts.create_key(
+            db.session, "live", plan="enterprise", scopes=ALL_SCOPES, actor=SYSTEM
+        ).secret
+    return {"X-API-Key": secret}
+
+
+def upload_approved(
+    client: FlaskClient,
+    headers: dict[str, str],
+    artwork: Callable[..., bytes],
+    *,
+    seed: int = 1,
+    size: int = 512,
+) -> str:
+    """An uploaded design, approved, ready to publish; its id."""
+    response = client.post(
+        "/api/v1/images",
+        headers=headers,
+        data={
+            "file": (io.BytesIO(artwork(size, size, seed=seed)), "design.png"),
+            "title": "Sunset club",
+            "description": "A retro sunset",
+            "tags": "retro,sunset",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    image_id = response.get_json()["id"]
+    approved = client.post(f"/api/v1/images/{image_id}/approve", headers=headers, json={})
+    assert approved.status_code == 200, approved.get_json()
+    return image_id

@@ -15,6 +15,7 @@ from gateway.app import (
     headers,
     models,
     observability,
+    publishing,
     queue,
     ui,
     webhooks,
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     job_queue = queue.init_app(app, settings)
     generation.init_app(app, settings, job_queue)
     webhooks.init_app(app, settings, job_queue)
+    publishing.init_app(app, settings, job_queue)
     errors.init_app(app)
     api.init_app(app)
     operations.init_app(app)

@@ -33,6 +33,14 @@ GENERATION_DURATION = Histogram(
 IMAGES_APPROVED = Counter("pod_images_approved_total", "Images approved")
 IMAGES_REJECTED = Counter("pod_images_rejected_total", "Images rejected")
 PRODUCTS_PUBLISHED = Counter("pod_products_published_total", "Products published", ["platform"])
+PRODUCTS_FAILED = Counter(
+    "pod_products_failed_total", "Publications that ended failed", ["platform", "error_type"]
+)
+PRINTIFY_REQUESTS = Counter(
+    "pod_printify_requests_total",
+    "Requests sent to Printify by outcome (ok, client_error, rate_limited, server_error, network)",
+    ["outcome"],
+)
 API_REQUESTS = Counter(
     "pod_api_requests_total", "HTTP requests served", ["method", "endpoint", "status"]
 )

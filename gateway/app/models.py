@@ -6,11 +6,13 @@ from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.publishing.models import CatalogEntry, ProductTemplate, Publication
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "CatalogEntry",
     "CircuitBreakerRow",
     "GenerationJob",
     "IdempotencyRecord",
@@ -19,6 +21,8 @@ __all__ = [
     "ImageHashBand",
     "Operator",
     "OutboxEvent",
+    "ProductTemplate",
+    "Publication",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

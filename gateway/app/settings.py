@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
+import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -59,6 +60,25 @@ class Settings(BaseSettings):
     printify_base_url: str = Field(
         "https://api.printify.com/v1", validation_alias="PRINTIFY_BASE_URL"
     )
+    printify_timeout_seconds: float = Field(30, validation_alias="PRINTIFY_TIMEOUT_SECONDS", gt=0)
+    printify_upload_timeout_seconds: float = Field(
+        120, validation_alias="PRINTIFY_UPLOAD_TIMEOUT_SECONDS", gt=0
+    )
+    printify_rate_global: str = Field("570/minute", validation_alias="PRINTIFY_RATE_GLOBAL")
+    printify_rate_catalog: str = Field("95/minute", validation_alias="PRINTIFY_RATE_CATALOG")
+    printify_rate_publish: str = Field("190/30 minutes", validation_alias="PRINTIFY_RATE_PUBLISH")
+    printify_upload_mode: Literal["auto", "url", "base64"] = Field(
+        "auto", validation_alias="PRINTIFY_UPLOAD_MODE"
+    )
+    catalog_cache_seconds: float = Field(86400, validation_alias="CATALOG_CACHE_SECONDS", ge=0)
+    publish_max_attempts: int = Field(8, validation_alias="PUBLISH_MAX_ATTEMPTS", ge=1)
+    publish_retry_base_seconds: float = Field(
+        2, validation_alias="PUBLISH_RETRY_BASE_SECONDS", gt=0
+    )
+    publish_retry_max_seconds: float = Field(
+        300, validation_alias="PUBLISH_RETRY_MAX_SECONDS", gt=0
+    )
+    publish_lease_seconds: float = Field(120, validation_alias="PUBLISH_LEASE_SECONDS", gt=0)
 
     webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="WEBHOOK_ALLOWED_NETWORKS"
@@ -90,6 +110,7 @@ class Settings(BaseSettings):
     duplicate_max_distance: int = Field(6, validation_alias="DUPLICATE_MAX_DISTANCE", ge=0, le=7)
     print_dpi: int = Field(300, validation_alias="PRINT_DPI", ge=72)
     print_width_inches: float = Field(12, validation_alias="PRINT_WIDTH_INCHES", gt=0)
+    print_dpi_floor: int = Field(150, validation_alias="PRINT_DPI_FLOOR", ge=1)
     retention_rejected_days: float = Field(30, validation_alias="RETENTION_REJECTED_DAYS", gt=0)
     retention_jobs_days: float = Field(90, validation_alias="RETENTION_JOBS_DAYS", gt=0)
     retention_webhook_days: float = Field(30, validation_alias="RETENTION_WEBHOOK_DAYS", gt=0)
@@ -121,6 +142,15 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("printify_rate_global", "printify_rate_catalog", "printify_rate_publish")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a rate like '570/minute': {error}") from None
+        return value
 
     @field_validator("log_level")
     @classmethod

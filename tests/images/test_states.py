@@ -35,6 +35,8 @@ ALLOWED = {
     ("publish_failed", "publishing"),
     ("rejected", "pending"),
     ("approved", "pending"),
+    # Our one extension: unpublishing takes the product down and the image back to approved.
+    ("published", "approved"),
 }
 RESETS = {("rejected", "pending"), ("approved", "pending")}
 
@@ -54,8 +56,8 @@ def test_only_resets_need_an_admin(current, target):
     assert needs_admin(current, target) is ((current, target) in RESETS)
 
 
-def test_nothing_leaves_published():
-    assert IMAGE_TRANSITIONS[ImageStatus.PUBLISHED] == frozenset()
+def test_a_published_image_only_goes_back_to_approved_by_unpublishing():
+    assert IMAGE_TRANSITIONS[ImageStatus.PUBLISHED] == frozenset({ImageStatus.APPROVED})
 
 
 def test_published_and_in_flight_images_need_force_to_delete():

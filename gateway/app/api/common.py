@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from gateway.app.errors import ValidationFailed
+from gateway.app.extensions import db
 from gateway.app.generation.runner import GenerationContext
 from gateway.app.queue import JobQueue
 from gateway.app.settings import Settings
@@ -85,3 +86,9 @@ def bool_arg(name: str) -> bool | None:
     if raw.lower() in {"0", "false", "no"}:
         return False
     raise ValidationFailed(f"{name} must be true or false", {name: "must be true or false"})
+
+
+def end_transaction() -> None:
+    """Commit the request's session before a slow outside call (Printify's catalog): on SQLite
+    an open transaction holds the database's write lock for its whole duration."""
+    db.session.commit()

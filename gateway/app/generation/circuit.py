@@ -99,12 +99,18 @@ NOT_BACKEND_FAULTS = (GenerationFailed, GenerationCancelled, GenerationTimeout, 
 
 
 def build_breaker(
-    engine: Engine, name: str, *, fail_max: int, reset_seconds: float
+    engine: Engine,
+    name: str,
+    *,
+    fail_max: int,
+    reset_seconds: float,
+    exclude: tuple[type[BaseException], ...] = NOT_BACKEND_FAULTS,
 ) -> pybreaker.CircuitBreaker:
+    """A breaker whose state every process shares; `exclude` lists errors that are not faults."""
     return pybreaker.CircuitBreaker(
         fail_max=fail_max,
         reset_timeout=reset_seconds,
-        exclude=list(NOT_BACKEND_FAULTS),
+        exclude=list(exclude),
         state_storage=DatabaseBreakerStorage(engine, name),
         name=name,
         # The call that trips the circuit did reach the backend: its job keeps the real error.

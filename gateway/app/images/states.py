@@ -21,7 +21,7 @@ IMAGE_TRANSITIONS: dict[ImageStatus, frozenset[ImageStatus]] = {
     ImageStatus.APPROVED: frozenset({ImageStatus.PUBLISHING, ImageStatus.PENDING}),
     ImageStatus.REJECTED: frozenset({ImageStatus.PENDING}),
     ImageStatus.PUBLISHING: frozenset({ImageStatus.PUBLISHED, ImageStatus.PUBLISH_FAILED}),
-    ImageStatus.PUBLISHED: frozenset(),
+    ImageStatus.PUBLISHED: frozenset({ImageStatus.APPROVED}),
     ImageStatus.PUBLISH_FAILED: frozenset({ImageStatus.PUBLISHING}),
 }
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.registry import BackendRegistry
-from gateway.app.generation.circuit import STATE_NAMES
+from gateway.app.generation.circuit import STATE_NAMES, circuit_state
 from gateway.app.generation.runner import GenerationContext
+from gateway.app.publishing.context import PublishingContext
 from gateway.app.queue import JobQueue
 
 STARTED_AT = time.time()
@@ -68,7 +69,20 @@ def system_status(
     }
 
 
-def shared_gauges(session: Session, registry: BackendRegistry) -> Iterable[GaugeMetricFamily]:
+def publishing_status(context: PublishingContext) -> dict[str, Any]:
+    """Printify: live or dry-run only, its circuit, and the pacing budget left in each window."""
+    client = context.client
+    breaker = client.breaker if client else None
+    return {
+        "printify": "live" if client else "dry_run_only",
+        "circuit": circuit_state(breaker) if breaker else None,
+        "pacing_remaining": context.pacer.remaining(),
+    }
+
+
+def shared_gauges(
+    session: Session, registry: BackendRegistry, publishing: PublishingContext
+) -> Iterable[GaugeMetricFamily]:
     counts = jobs.counts_by_status(session)
     session.rollback()
     depth = GaugeMetricFamily("pod_job_queue_depth", "Generation jobs waiting for a worker")
@@ -82,4 +96,7 @@ def shared_gauges(session: Session, registry: BackendRegistry) -> Iterable[Gauge
     )
     for slot in registry.all():
         circuits.add_metric([slot.name], STATE_NAMES[slot.circuit.replace("_", "-")])
+    breaker = publishing.client.breaker if publishing.client else None
+    if breaker is not None:
+        circuits.add_metric(["printify"], STATE_NAMES[circuit_state(breaker).replace("_", "-")])
     return [depth, running, circuits]

@@ -31,7 +31,10 @@ def ready() -> tuple[Response, int]:
 @blueprint.get("/api/metrics")
 def prometheus_metrics() -> Response:
     registry = current_app.extensions["generation"].registry
-    body, content_type = metrics.render(lambda: service.shared_gauges(db.session, registry))
+    publishing = current_app.extensions["publishing"]
+    body, content_type = metrics.render(
+        lambda: service.shared_gauges(db.session, registry, publishing)
+    )
     return Response(body, content_type=content_type)
 
 

@@ -13,6 +13,7 @@ from gateway.app.api.v1 import (
     images,
     jobs,
     operations,
+    publishing,
     webhooks,
 )
 
@@ -42,6 +43,10 @@ def build_blueprint() -> Blueprint:
         account.ns,
         operations.ns,
         webhooks.ns,
+        publishing.templates_ns,
+        publishing.publications_ns,
+        publishing.products_ns,
+        publishing.catalog_ns,
     ):
         api.add_namespace(namespace)
     return blueprint

@@ -6,9 +6,11 @@ from flask_restx import Namespace, Resource
 
 from gateway.app import validation as v
 from gateway.app.api import common
+from gateway.app.api.v1 import publishing as publishing_api
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
+from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
 
@@ -74,3 +76,23 @@ class BatchDelete(Resource):
         return review.batch_delete(
             db.session, common.generation().storage, _ids(body), require_principal(), force=force
         ).to_dict()
+
+
+@ns.route("/publish")
+class BatchPublish(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.expect(m["BatchPublish"])
+    @ns.response(
+        200, "Per-item outcome, plus the publication of each queued image", m["BatchResult"]
+    )
+    @api_access("publish", "publishing")
+    @idempotent()
+    def post(self) -> dict:
+        """Queue a publication per approved image with one template; Printify's limits pace them."""
+        return publishing.batch_publish(
+            db.session,
+            publishing_api.context(),
+            common.json_body(),
+            require_principal(),
+            publishing_api.enqueue,
+        )

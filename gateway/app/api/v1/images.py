@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from gateway.app import validation as v
 from gateway.app.api import common
+from gateway.app.api.v1 import publishing as publishing_api
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
@@ -15,6 +16,7 @@ from gateway.app.idempotency import idempotent
 from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
 from gateway.app.images.service import ImageQuery
+from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
 
@@ -145,6 +147,34 @@ class ImageFile(Resource):
         response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
         response.headers["Content-Disposition"] = f'inline; filename="{image.id}-{variant}"'
         return response
+
+
+@ns.route("/<string:image_id>/publish")
+class Publish(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.expect(m["Publish"])
+    @ns.response(202, "Queued", m["PublishAccepted"])
+    @ns.response(400, "Invalid template, or below the DPI floor", m["Error"])
+    @ns.response(409, "Not approved", m["Error"])
+    @api_access("publish", "publishing")
+    @idempotent()
+    def post(self, image_id: str) -> tuple[dict, int]:
+        """Publish an approved image with a product template (a durable, paced background job)."""
+        publication = publishing.publish(
+            db.session,
+            publishing_api.context(),
+            image_id,
+            common.json_body(),
+            require_principal(),
+            publishing_api.enqueue,
+        )
+        return {
+            "publication_id": publication.id,
+            "status": publication.status,
+            "dry_run": publication.dry_run,
+            "status_url": f"{common.base_url()}/api/v1/publications/{publication.id}",
+            "readiness": publication.readiness,
+        }, 202
 
 
 @ns.route("/<string:image_id>/approve")

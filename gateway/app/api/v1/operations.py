@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app.api import common
@@ -43,7 +44,9 @@ class Status(Resource):
     def get(self) -> dict:
         """The gateway's state at a glance (admin)."""
         context = common.generation()
-        return operations.system_status(db.session, context.registry, context)
+        report = operations.system_status(db.session, context.registry, context)
+        report["publishing"] = operations.publishing_status(current_app.extensions["publishing"])
+        return report
 
 
 @ns.route("/backends")

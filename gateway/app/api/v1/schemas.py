@@ -185,6 +185,32 @@ def register(ns: Namespace) -> dict[str, object]:
     m["BatchDelete"] = ns.inherit(
         "BatchDelete", m["BatchIds"], {"force": fields.Boolean(default=False)}
     )
+    publish_options = {
+        "dry_run": fields.Boolean(
+            default=False, description="validate and record the requests; send nothing"
+        ),
+        "allow_low_resolution": fields.Boolean(
+            default=False, description="publish although the design is below PRINT_DPI_FLOOR"
+        ),
+    }
+    m["Publish"] = ns.model(
+        "Publish", {"template_id": fields.String(required=True), **publish_options}
+    )
+    m["PublishAccepted"] = ns.model(
+        "PublishAccepted",
+        {
+            "publication_id": fields.String(),
+            "status": fields.String(example="queued"),
+            "dry_run": fields.Boolean(),
+            "status_url": fields.String(),
+            "readiness": fields.Raw(),
+        },
+    )
+    m["BatchPublish"] = ns.inherit(
+        "BatchPublish",
+        m["BatchIds"],
+        {"template_id": fields.String(required=True), **publish_options},
+    )
     m["BatchFailure"] = ns.model(
         "BatchFailure", {"image_id": fields.String(), "error": fields.Nested(m["JobError"])}
     )

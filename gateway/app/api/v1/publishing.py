@@ -1,0 +1,344 @@
+"""Publishing: product templates, the Printify catalog, publications and products.
+
+Templates are read with `read` and changed with `admin`; publishing needs `publish` and counts
+against the `publishing` tier. A publication's print file is fetched by Printify through a signed,
+expiring URL (no API key), when the gateway's base URL is public.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_restx import Namespace, Resource, fields
+
+from gateway.app import validation as v
+from gateway.app.api import common
+from gateway.app.api.v1 import schemas
+from gateway.app.errors import NotFound
+from gateway.app.extensions import db
+from gateway.app.idempotency import idempotent
+from gateway.app.images import service as images
+from gateway.app.publishing import presenter, runner, tasks
+from gateway.app.publishing import service as publications
+from gateway.app.publishing import templates as product_templates
+from gateway.app.publishing.context import PublishingContext
+from gateway.app.publishing.models import Publication
+from gateway.app.publishing.states import PublicationStatus
+from gateway.app.security import api_access, require_principal
+
+PRINT_FILE_TOKEN_SECONDS = 7 * 24 * 3600
+
+
+def context() -> PublishingContext:
+    return current_app.extensions["publishing"]
+
+
+def enqueue(publication_id: str) -> None:
+    tasks.enqueue(common.queue(), publication_id)
+
+
+templates_ns = Namespace("templates", description="Product templates (admin changes them)")
+publications_ns = Namespace("publications", description="Publishing jobs, one per image")
+products_ns = Namespace("products", description="Products live on Printify")
+catalog_ns = Namespace("catalog", description="The Printify catalog, cached by the gateway")
+
+variant_model = templates_ns.model(
+    "TemplateVariant",
+    {
+        "id": fields.Integer(required=True, description="Printify catalog variant id"),
+        "price": fields.Integer(required=True, min=0, description="integer cents"),
+    },
+)
+placement_model = templates_ns.model(
+    "Placement",
+    {
+        "x": fields.Float(default=0.5, description="centre, fraction of the print area width"),
+        "y": fields.Float(default=0.5, description="centre, fraction of the print area height"),
+        "scale": fields.Float(default=1.0, description="design width / print area width"),
+        "angle": fields.Float(default=0, description="degrees"),
+    },
+)
+size_model = templates_ns.model(
+    "PrintArea", {"width": fields.Integer(), "height": fields.Integer()}
+)
+template_input = templates_ns.model(
+    "TemplateInput",
+    {
+        "name": fields.String(required=True, example="Tee, black/white, front"),
+        "blueprint_id": fields.Integer(required=True, example=6),
+        "print_provider_id": fields.Integer(required=True, example=99),
+        "variants": fields.List(fields.Nested(variant_model), required=True),
+        "position": fields.String(default="front"),
+        "placement": fields.Nested(placement_model),
+        "placeholder": fields.Nested(
+            size_model, description="print area pixels; only needed while Printify is offline"
+        ),
+        "title_template": fields.String(default="{title}", example="{title} | Graphic Tee"),
+        "description_template": fields.String(
+            default="{description}", description="HTML; {title} {description} {prompt} {tags}"
+        ),
+        "tags": fields.List(fields.String(), example=["tee", "retro"]),
+    },
+)
+template_model = templates_ns.inherit(
+    "Template",
+    template_input,
+    {
+        "id": fields.String(),
+        "blueprint_title": fields.String(),
+        "print_provider_title": fields.String(),
+        "catalog_checked": fields.Boolean(),
+        "catalog_checked_at": fields.DateTime(),
+        "created_by": fields.String(),
+        "created_at": fields.DateTime(),
+        "updated_at": fields.DateTime(),
+    },
+)
+template_list = templates_ns.model(
+    "TemplateList", {"items": fields.List(fields.Nested(template_model))}
+)
+t = schemas.register(templates_ns)
+
+publication_model = publications_ns.model(
+    "Publication",
+    {
+        "publication_id": fields.String(),
+        "image_id": fields.String(),
+        "template_id": fields.String(),
+        "template_name": fields.String(),
+        "status": fields.String(enum=[status.value for status in PublicationStatus]),
+        "dry_run": fields.Boolean(),
+        "printify_product_id": fields.String(),
+        "upload_id": fields.String(),
+        "mockups": fields.List(fields.Raw()),
+        "attempts": fields.Integer(),
+        "reconciliations": fields.Integer(
+            description="times an unconfirmed call was looked up in Printify"
+        ),
+        "error": fields.Raw(description="{code, message}"),
+        "readiness": fields.Raw(description="print readiness at this template"),
+        "marker": fields.String(description="tag on the Printify product naming this job"),
+        "requests": fields.List(fields.Raw(), description="dry run: what would have been sent"),
+        "created_by": fields.String(),
+        "created_at": fields.DateTime(),
+        "updated_at": fields.DateTime(),
+        "started_at": fields.DateTime(),
+        "completed_at": fields.DateTime(),
+        "next_attempt_at": fields.DateTime(),
+    },
+)
+publication_page = publications_ns.model(
+    "PublicationPage",
+    {
+        "items": fields.List(fields.Nested(publication_model)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+    },
+)
+p = schemas.register(publications_ns)
+
+
+@templates_ns.route("")
+class Templates(Resource):
+    @templates_ns.response(200, "Every template", template_list)
+    @api_access("read", "read")
+    def get(self) -> dict:
+        """List product templates."""
+        return {
+            "items": [
+                product_templates.to_dict(row) for row in product_templates.list_all(db.session)
+            ]
+        }
+
+    @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @templates_ns.expect(template_input)
+    @templates_ns.response(201, "Created (checked against the catalog)", template_model)
+    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
+    @templates_ns.response(409, "Name taken", t["Error"])
+    @api_access("admin", "read")
+    @idempotent()
+    def post(self) -> tuple[dict, int]:
+        """Create a template; every variant and the position are checked against the catalog."""
+        template = product_templates.create(
+            db.session, context().catalog, common.json_body(), require_principal().actor
+        )
+        return product_templates.to_dict(template), 201
+
+
+@templates_ns.route("/<string:template_id>")
+class TemplateItem(Resource):
+    @templates_ns.response(200, "The template", template_model)
+    @templates_ns.response(404, "Unknown template", t["Error"])
+    @api_access("read", "read")
+    def get(self, template_id: str) -> dict:
+        """One template."""
+        return product_templates.to_dict(product_templates.get(db.session, template_id))
+
+    @templates_ns.expect(template_input)
+    @templates_ns.response(200, "Updated", template_model)
+    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
+    @api_access("admin", "read")
+    def put(self, template_id: str) -> dict:
+        """Change a template (any subset of fields); checked against the catalog again."""
+        template = product_templates.update(
+            db.session,
+            context().catalog,
+            template_id,
+            common.json_body(),
+            require_principal().actor,
+        )
+        return product_templates.to_dict(template)
+
+    @templates_ns.response(204, "Deleted")
+    @templates_ns.response(404, "Unknown template", t["Error"])
+    @api_access("admin", "read")
+    def delete(self, template_id: str) -> tuple[str, int]:
+        """Delete a template; publications keep the copy they were made with."""
+        product_templates.delete(db.session, template_id, require_principal().actor)
+        return "", 204
+
+
+@templates_ns.route("/<string:template_id>/readiness/<string:image_id>")
+class TemplateReadiness(Resource):
+    @api_access("read", "read")
+    def get(self, template_id: str, image_id: str) -> dict:
+        """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
+        template = product_templates.get(db.session, template_id)
+        image = images.get(db.session, image_id)
+        return publications.readiness_for(context(), image, template).to_dict()
+
+
+@publications_ns.route("")
+class Publications(Resource):
+    @publications_ns.doc(
+        params={
+            "status": "filter by status",
+            "image_id": "publications of one image",
+            "page": "1-based",
+            "limit": "per page (1-200)",
+        }
+    )
+    @publications_ns.response(200, "A page of publications", publication_page)
+    @api_access("read", "read")
+    def get(self) -> dict:
+        """List publications, newest first."""
+        image_id = request.args.get("image_id")
+        if image_id is not None and not v.looks_like_id(image_id):
+            raise v.ValidationFailed("image_id is not an id", {"image_id": "is not an id"})
+        return publications.list_publications(
+            db.session,
+            status=request.args.get("status") or None,
+            image_id=image_id,
+            page=common.int_arg("page", 1, minimum=1, maximum=100_000),
+            per_page=common.int_arg("limit", 50, minimum=1, maximum=200),
+        )
+
+
+@publications_ns.route("/<string:publication_id>")
+class PublicationItem(Resource):
+    @publications_ns.response(200, "The publication", publication_model)
+    @publications_ns.response(404, "Unknown publication", p["Error"])
+    @api_access("read", "read")
+    def get(self, publication_id: str) -> dict:
+        """One publication: status, Printify product id, mockups, attempts, error."""
+        return presenter.to_dict(publications.get(db.session, publication_id))
+
+
+@publications_ns.route("/<string:publication_id>/retry")
+class PublicationRetry(Resource):
+    @publications_ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @publications_ns.response(202, "Queued again", publication_model)
+    @publications_ns.response(409, "Not failed", p["Error"])
+    @api_access("publish", "publishing")
+    @idempotent()
+    def post(self, publication_id: str) -> tuple[dict, int]:
+        """Retry a failed publication from the last step Printify confirmed."""
+        publication = publications.retry(
+            db.session, context(), publication_id, require_principal(), enqueue
+        )
+        return presenter.to_dict(publication), 202
+
+
+@publications_ns.route("/<string:publication_id>/unpublish")
+class PublicationUnpublish(Resource):
+    @publications_ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @publications_ns.response(200, "Taken down", publication_model)
+    @publications_ns.response(409, "Not published", p["Error"])
+    @api_access("publish", "publishing")
+    @idempotent()
+    def post(self, publication_id: str) -> dict:
+        """Take a published product down (Printify unpublish + delete); the image is approved again."""
+        publication = publications.unpublish(
+            db.session, context(), publication_id, require_principal()
+        )
+        return presenter.to_dict(publication)
+
+
+@publications_ns.route("/<string:publication_id>/print-file")
+class PublicationPrintFile(Resource):
+    @publications_ns.doc(security=[], params={"token": "signed token from the upload URL"})
+    @publications_ns.response(200, "The print file (PNG)")
+    @publications_ns.response(404, "Unknown, expired or not rendered", p["Error"])
+    def get(self, publication_id: str) -> Response:
+        """The print file, for Printify's URL upload; needs the signed token instead of a key."""
+        token = request.args.get("token", "")
+        granted = runner.publication_for_token(context(), token, PRINT_FILE_TOKEN_SECONDS)
+        publication = db.session.get(Publication, publication_id) if granted else None
+        if granted != publication_id or publication is None or not publication.print_key:
+            raise NotFound("print file not found")
+        data = context().storage.get(publication.print_key)
+        return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@products_ns.route("")
+class Products(Resource):
+    @products_ns.doc(params={"page": "1-based", "limit": "per page (1-200)"})
+    @api_access("read", "read")
+    def get(self) -> dict:
+        """Products published through the gateway, newest first."""
+        page = publications.list_publications(
+            db.session,
+            status=PublicationStatus.PUBLISHED,
+            page=common.int_arg("page", 1, minimum=1, maximum=100_000),
+            per_page=common.int_arg("limit", 50, minimum=1, maximum=200),
+        )
+        items = [
+            presenter.product_dict(publications.get(db.session, item["publication_id"]))
+            for item in page["items"]
+        ]
+        return {**page, "items": items}
+
+
+@catalog_ns.route("/blueprints")
+class Blueprints(Resource):
+    @api_access("read", "read")
+    def get(self) -> list:
+        """Printify blueprints (product types), cached."""
+        common.end_transaction()
+        return context().catalog.blueprints()
+
+
+@catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers")
+class Providers(Resource):
+    @api_access("read", "read")
+    def get(self, blueprint_id: int) -> list:
+        """Print providers of a blueprint, cached."""
+        common.end_transaction()
+        return context().catalog.print_providers(blueprint_id)
+
+
+@catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers/<int:provider_id>/variants")
+class Variants(Resource):
+    @api_access("read", "read")
+    def get(self, blueprint_id: int, provider_id: int) -> dict:
+        """Every variant (out-of-stock ones too) with its print areas' pixel sizes, cached."""
+        common.end_transaction()
+        return context().catalog.variants(blueprint_id, provider_id)
+
+
+@catalog_ns.route("/refresh")
+class CatalogRefresh(Resource):
+    @api_access("admin", "read")
+    def post(self) -> dict:
+        """Forget the cached catalog; the next reads ask Printify again."""
+        return {"dropped": context().catalog.refresh()}

@@ -1,0 +1,440 @@
+"""Printify's REST API (EXTERNAL_APIS.md section 1) over one configured session.
+
+Every call is paced (`publishing.pacing`), guarded by a circuit breaker shared by all processes,
+retried with backoff only when it is idempotent (GET, PUT, DELETE) and the failure is transient, and
+Printify's error envelope becomes a domain error that says what to do: a configuration error
+(401/403) is never retried, a validation error carries Printify's reason, a locked product is
+`PrintifyLocked`, and a transient failure of a call that changes things is marked `ambiguous`: the
+change may have happened, so the caller reconciles before trying again.
+
+`DryRunPrintify` has the same methods but sends nothing: it records the exact requests and answers
+with plausible stand-ins, so a dry run walks the same publishing code as a real one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pybreaker
+import requests
+from tenacity import Retrying as _Retrying
+from tenacity import (
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from gateway.app import metrics
+from gateway.app.clients.http import (
+    HTTPError,
+    RetryPolicy,
+    Timeouts,
+    TransientHTTPError,
+    build_session,
+    send_once,
+)
+from gateway.app.clients.pacing import CATALOG, GLOBAL, PUBLISH, Pacer
+from gateway.app.generation.circuit import retry_after_seconds
+
+PAGE_LIMIT = 50
+LOCKED_CODE = 8252
+
+
+class PrintifyError(Exception):
+    """Printify refused a call; `code` and `reason` come from its error envelope."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.reason = reason
+
+
+class PrintifyConfigurationError(PrintifyError):
+    """401/403: the token is wrong, expired or lacks a scope; retrying cannot help."""
+
+
+class PrintifyValidationError(PrintifyError):
+    """400 (8150 and friends), 413, 422: the request itself is wrong."""
+
+
+class PrintifyLocked(PrintifyError):
+    """400/8252: a publish is in flight and the product is disabled for editing."""
+
+
+class PrintifyNotFound(PrintifyError):
+    """404: a stale shop, product, upload or catalog id."""
+
+
+class PrintifyUnavailable(PrintifyError):
+    """A network error, 429 or 5xx. `ambiguous`: a change may have been applied anyway."""
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+class PrintifyRateLimited(PrintifyUnavailable):
+    """429: Printify is healthy but our budget is spent; never ambiguous (nothing was done)."""
+
+
+# Errors that say nothing about Printify's health do not count against its circuit.
+NOT_PRINTIFY_FAULTS: tuple[type[BaseException], ...] = (
+    PrintifyRateLimited,
+    PrintifyConfigurationError,
+    PrintifyValidationError,
+    PrintifyLocked,
+    PrintifyNotFound,
+)
+
+
+def _envelope(payload: object) -> tuple[int | None, str | None, str | None]:
+    """(code, message, reason) from `{status, code, message, errors: {reason, code}}`."""
+    if not isinstance(payload, dict):
+        return None, None, str(payload)[:300] if payload else None
+    errors = payload.get("errors")
+    reason = errors.get("reason") if isinstance(errors, dict) else None
+    code = payload.get("code")
+    if not isinstance(code, int) and isinstance(errors, dict):
+        code = errors.get("code")
+    message = payload.get("message") or payload.get("error")
+    return (
+        code if isinstance(code, int) else None,
+        str(message) if message else None,
+        str(reason) if reason else None,
+    )
+
+
+def domain_error(error: HTTPError, *, idempotent: bool) -> PrintifyError:
+    """Turn an HTTP failure into the domain error that tells the caller what to do next."""
+    code, message, reason = _envelope(error.payload)
+    status = error.status
+    what = f"Printify answered {status}" if status else "Printify could not be reached"
+    detail = "; ".join(part for part in (message, reason) if part)
+    text = f"{what}: {detail}" if detail else what
+    if isinstance(error, TransientHTTPError):
+        kind = PrintifyRateLimited if status == 429 else PrintifyUnavailable
+        return kind(
+            text if status else f"{what} ({error})",
+            status=status,
+            retry_after=error.retry_after,
+            ambiguous=not idempotent and status != 429,
+        )
+    if status in (401, 403):
+        hint = "check PRINTIFY_API_TOKEN" if status == 401 else "the token lacks a scope"
+        return PrintifyConfigurationError(
+            f"{text} ({hint})", status=status, code=code, reason=reason
+        )
+    if status == 404:
+        return PrintifyNotFound(text, status=status, code=code, reason=reason)
+    if code == LOCKED_CODE:
+        return PrintifyLocked(text, status=status, code=code, reason=reason)
+    return PrintifyValidationError(text, status=status, code=code, reason=reason)
+
+
+@dataclass(frozen=True)
+class PrintifyConfig:
+    base_url: str
+    token: str
+    shop_id: str
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    upload_timeouts: Timeouts = field(default_factory=lambda: Timeouts(read=120.0))
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    max_pacing_wait: float = 10.0
+
+
+class PrintifyClient:
+    """The calls the gateway makes, each paced, guarded and mapped to domain errors."""
+
+    dry_run = False
+
+    def __init__(
+        self,
+        config: PrintifyConfig,
+        pacer: Pacer,
+        make_breaker: Callable[[], pybreaker.CircuitBreaker] | None,
+    ) -> None:
+        self.config = config
+        self.pacer = pacer
+        self._make_breaker = make_breaker
+        self._breaker: pybreaker.CircuitBreaker | None = None
+        self.base_url = config.base_url.rstrip("/")
+        self.session = build_session(
+            {"Authorization": f"Bearer {config.token}", "Content-Type": "application/json"}
+        )
+
+    @property
+    def breaker(self) -> pybreaker.CircuitBreaker | None:
+        """Built on first use: its state lives in a table that may not exist at start-up."""
+        if self._breaker is None and self._make_breaker is not None:
+            self._breaker = self._make_breaker()
+        return self._breaker
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        bucket: str | None = None,
+        json: object = None,
+        params: dict[str, Any] | None = None,
+        upload: bool = False,
+        repeatable: bool = False,
+    ) -> Any:
+        """Send one call with pacing, circuit breaker and (for idempotent calls) retries.
+
+        `repeatable` marks a POST whose repetition changes nothing (reporting a publish outcome).
+        """
+        idempotent = repeatable or method in ("GET", "PUT", "DELETE")
+        policy = self.config.policy if idempotent else RetryPolicy(attempts=1)
+        timeouts = self.config.upload_timeouts if upload else self.config.timeouts
+        buckets = [GLOBAL] if bucket is None else [bucket, GLOBAL]
+
+        def once() -> Any:
+            self.pacer.acquire(buckets, max_wait=self.config.max_pacing_wait)
+            return self._guarded(method, path, timeouts, idempotent, json=json, params=params)
+
+        retrying = _Retrying(
+            retry=retry_if_exception(
+                lambda error: isinstance(error, PrintifyUnavailable) and not error.ambiguous
+            ),
+            stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_elapsed),
+            wait=_wait_for(policy),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return once()
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def _guarded(
+        self, method: str, path: str, timeouts: Timeouts, idempotent: bool, **kwargs: Any
+    ) -> Any:
+        def call() -> Any:
+            try:
+                response = send_once(
+                    self.session, method, f"{self.base_url}{path}", timeouts=timeouts, **kwargs
+                )
+            except HTTPError as error:
+                metrics.PRINTIFY_REQUESTS.labels(outcome=_outcome(error.status)).inc()
+                raise domain_error(error, idempotent=idempotent) from error
+            metrics.PRINTIFY_REQUESTS.labels(outcome="ok").inc()
+            return _body(response)
+
+        breaker = self.breaker
+        if breaker is None:
+            return call()
+        try:
+            return breaker.call(call)
+        except pybreaker.CircuitBreakerError:
+            raise PrintifyUnavailable(
+                "Printify circuit is open after repeated failures",
+                retry_after=retry_after_seconds(breaker),
+            ) from None
+
+    def _pages(self, path: str, *, max_pages: int) -> Iterator[dict[str, Any]]:
+        """Items of a paginated list, page after page (Laravel paginator envelope)."""
+        for page in range(1, max_pages + 1):
+            body = self._exchange("GET", path, params={"page": page, "limit": PAGE_LIMIT})
+            yield from body.get("data") or []
+            if not body.get("next_page_url") or page >= int(body.get("last_page") or page):
+                return
+
+    def _shop(self, path: str) -> str:
+        return f"/shops/{self.config.shop_id}{path}"
+
+    # -- shops and catalog -------------------------------------------------------------------
+
+    def shops(self) -> list[dict[str, Any]]:
+        return self._exchange("GET", "/shops.json")
+
+    def blueprints(self) -> list[dict[str, Any]]:
+        return self._exchange("GET", "/catalog/blueprints.json", bucket=CATALOG)
+
+    def print_providers(self, blueprint_id: int) -> list[dict[str, Any]]:
+        return self._exchange(
+            "GET", f"/catalog/blueprints/{blueprint_id}/print_providers.json", bucket=CATALOG
+        )
+
+    def variants(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
+        """Every variant, out-of-stock ones included (Printify hides them by default)."""
+        return self._exchange(
+            "GET",
+            f"/catalog/blueprints/{blueprint_id}/print_providers/{provider_id}/variants.json",
+            bucket=CATALOG,
+            params={"show-out-of-stock": 1},
+        )
+
+    # -- uploads -----------------------------------------------------------------------------
+
+    def upload_image(
+        self, file_name: str, *, url: str | None = None, contents: bytes | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"file_name": file_name}
+        if url is not None:
+            body["url"] = url
+        else:
+            body["contents"] = base64.b64encode(contents or b"").decode("ascii")
+        return self._exchange("POST", "/uploads/images.json", json=body, upload=True)
+
+    def find_upload(self, file_name: str, *, max_pages: int = 10) -> dict[str, Any] | None:
+        for upload in self._pages("/uploads.json", max_pages=max_pages):
+            if upload.get("file_name") == file_name:
+                return upload
+        return None
+
+    # -- products ----------------------------------------------------------------------------
+
+    def create_product(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._exchange("POST", self._shop("/products.json"), json=body)
+
+    def get_product(self, product_id: str) -> dict[str, Any]:
+        return self._exchange("GET", self._shop(f"/products/{product_id}.json"))
+
+    def find_product(self, marker_tag: str, *, max_pages: int = 20) -> dict[str, Any] | None:
+        """The product carrying our marker tag, if an earlier create went through unseen."""
+        for product in self._pages(self._shop("/products.json"), max_pages=max_pages):
+            if marker_tag in (product.get("tags") or []):
+                return product
+        return None
+
+    def list_products(self, page: int = 1, limit: int = PAGE_LIMIT) -> dict[str, Any]:
+        return self._exchange(
+            "GET", self._shop("/products.json"), params={"page": page, "limit": limit}
+        )
+
+    def publish(self, product_id: str) -> None:
+        fields = ("title", "description", "images", "variants", "tags", "keyFeatures")
+        body = {name: True for name in fields} | {"shipping_template": True}
+        self._exchange(
+            "POST", self._shop(f"/products/{product_id}/publish.json"), bucket=PUBLISH, json=body
+        )
+
+    def publishing_succeeded(self, product_id: str, external_id: str, handle: str) -> None:
+        self._exchange(
+            "POST",
+            self._shop(f"/products/{product_id}/publishing_succeeded.json"),
+            json={"external": {"id": external_id, "handle": handle}},
+            repeatable=True,
+        )
+
+    def publishing_failed(self, product_id: str, reason: str) -> None:
+        self._exchange(
+            "POST",
+            self._shop(f"/products/{product_id}/publishing_failed.json"),
+            json={"reason": reason[:500]},
+            repeatable=True,
+        )
+
+    def unpublish(self, product_id: str) -> None:
+        self._exchange(
+            "POST", self._shop(f"/products/{product_id}/unpublish.json"), repeatable=True
+        )
+
+    def delete_product(self, product_id: str) -> None:
+        self._exchange("DELETE", self._shop(f"/products/{product_id}.json"))
+
+
+def _outcome(status: int) -> str:
+    if status == 0:
+        return "network"
+    if status == 429:
+        return "rate_limited"
+    return "server_error" if status >= 500 else "client_error"
+
+
+def _body(response: requests.Response) -> Any:
+    """The JSON body; Printify answers some actions with an empty body instead of `{}`."""
+    if not response.content.strip():
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        raise PrintifyUnavailable(
+            f"Printify answered {response.status_code} with a body that is not JSON",
+            status=response.status_code,
+        ) from None
+
+
+def _wait_for(policy: RetryPolicy) -> Any:
+    base = wait_random_exponential(multiplier=policy.backoff_min, max=policy.backoff_max)
+
+    def wait(state: Any) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, PrintifyUnavailable) and error.retry_after is not None:
+            return min(error.retry_after, policy.backoff_max * 6)
+        return base(state)
+
+    return wait
+
+
+class DryRunPrintify(PrintifyClient):
+    """Records every request a real run would send, and answers with stand-ins; sends nothing."""
+
+    dry_run = True
+
+    def __init__(self, config: PrintifyConfig, pacer: Pacer) -> None:
+        super().__init__(config, pacer, None)
+        self.recorded: list[dict[str, Any]] = []
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        bucket: str | None = None,
+        json: object = None,
+        params: dict[str, Any] | None = None,
+        upload: bool = False,
+        repeatable: bool = False,
+    ) -> Any:
+        if method == "GET":
+            raise PrintifyUnavailable("dry run: Printify is not asked anything", status=0)
+        self.recorded.append(
+            {"method": method, "url": f"{self.base_url}{path}", "body": _summarised(json)}
+        )
+        if path.endswith("/uploads/images.json"):
+            return {"id": f"dryrun-upload-{secrets.token_hex(6)}", "file_name": "", "images": []}
+        if path.endswith("/products.json"):
+            return {
+                "id": f"dryrun-product-{secrets.token_hex(6)}",
+                "images": [],
+                "is_locked": False,
+            }
+        return {}
+
+
+def _summarised(body: object) -> object:
+    """The body as sent, with base64 file contents replaced by their size and digest."""
+    if isinstance(body, dict) and isinstance(body.get("contents"), str):
+        contents = body["contents"]
+        digest = hashlib.sha256(contents.encode("ascii")).hexdigest()[:16]
+        return body | {"contents": f"<base64, {len(contents)} characters, sha256 {digest}...>"}
+    return body

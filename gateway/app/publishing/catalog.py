@@ -1,0 +1,114 @@
+"""The Printify catalog, browsed through the gateway and cached in the database.
+
+Blueprints, providers and variants rarely change, and catalog calls have their own small budget
+(100/min), so each answer is kept for `CATALOG_CACHE_SECONDS` and shared by every process. A stale
+entry still answers when Printify cannot be reached. Reads use the deferred engine and the fetch
+runs outside any transaction: a slow Printify never holds SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+
+from gateway.app.clients.printify import (
+    PrintifyClient,
+    PrintifyConfigurationError,
+    PrintifyError,
+    PrintifyNotFound,
+    PrintifyUnavailable,
+)
+from gateway.app.database import utcnow
+from gateway.app.errors import GatewayError, NotFound, ServiceUnavailable
+from gateway.app.publishing.models import CatalogEntry
+
+CACHE = CatalogEntry.__table__
+
+
+class CatalogUnavailable(ServiceUnavailable):
+    """Printify's catalog cannot be read now (not configured, unreachable, or refusing the token)."""
+
+
+def external_error(error: PrintifyError) -> GatewayError:
+    """The API's answer to a Printify failure met while serving a request."""
+    details: dict[str, Any] = {"printify_status": error.status}
+    if error.code is not None:
+        details["printify_code"] = error.code
+    if error.reason:
+        details["reason"] = error.reason
+    if isinstance(error, PrintifyConfigurationError):
+        details["configuration_error"] = True
+        return GatewayError(str(error), code="EXTERNAL_SERVICE_ERROR", details=details)
+    if isinstance(error, PrintifyNotFound):
+        return NotFound(str(error), details=details)
+    if isinstance(error, PrintifyUnavailable):
+        headers = {"Retry-After": str(int(error.retry_after or 5))}
+        return ServiceUnavailable(str(error), details=details, headers=headers)
+    return GatewayError(str(error), code="EXTERNAL_SERVICE_ERROR", details=details)
+
+
+class Catalog:
+    def __init__(
+        self,
+        reader: Engine,
+        writer: Engine,
+        client: PrintifyClient | None,
+        *,
+        max_age_seconds: float,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._client = client
+        self._max_age = timedelta(seconds=max_age_seconds)
+
+    @property
+    def online(self) -> bool:
+        """Whether Printify can be asked (a token is configured)."""
+        return self._client is not None
+
+    def _cached(self, key: str, fetch: Callable[[PrintifyClient], Any]) -> Any:
+        with self._reader.connect() as connection:
+            row = connection.execute(select(CACHE).where(CACHE.c.key == key)).first()
+        if row is not None and utcnow() - row.fetched_at < self._max_age:
+            return row.data
+        if self._client is None:
+            if row is not None:
+                return row.data
+            raise CatalogUnavailable(
+                "the Printify catalog is not available: PRINTIFY_API_TOKEN is not set",
+                details={"catalog": "offline"},
+            )
+        try:
+            data = fetch(self._client)
+        except PrintifyUnavailable as error:
+            if row is not None:
+                return row.data
+            raise external_error(error) from error
+        except PrintifyError as error:
+            raise external_error(error) from error
+        with self._writer.begin() as connection:
+            connection.execute(delete(CACHE).where(CACHE.c.key == key))
+            connection.execute(insert(CACHE).values(key=key, data=data, fetched_at=utcnow()))
+        return data
+
+    def blueprints(self) -> list[dict[str, Any]]:
+        return self._cached("blueprints", lambda client: client.blueprints())
+
+    def print_providers(self, blueprint_id: int) -> list[dict[str, Any]]:
+        return self._cached(
+            f"providers:{blueprint_id}", lambda client: client.print_providers(blueprint_id)
+        )
+
+    def variants(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
+        return self._cached(
+            f"variants:{blueprint_id}:{provider_id}",
+            lambda client: client.variants(blueprint_id, provider_id),
+        )
+
+    def refresh(self) -> int:
+        """Forget every cached answer (the admin's "refresh catalog"); how many were dropped."""
+        with self._writer.begin() as connection:
+            return connection.execute(delete(CACHE)).rowcount

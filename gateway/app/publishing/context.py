@@ -1,0 +1,38 @@
+"""What publishing needs in every process, built once by `publishing.init_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from gateway.app.clients.pacing import Pacer
+from gateway.app.clients.printify import DryRunPrintify, PrintifyClient, PrintifyConfig
+from gateway.app.imaging.storage import Storage
+from gateway.app.publishing.catalog import Catalog
+from gateway.app.settings import Settings
+
+
+@dataclass(frozen=True)
+class PublishingContext:
+    """`engine` begins deferred on SQLite (reads, single-statement claims and step saves);
+    `writer` is the session's engine for the units of work that read before they write."""
+
+    settings: Settings
+    engine: Engine
+    writer: Engine
+    storage: Storage
+    catalog: Catalog
+    pacer: Pacer
+    config: PrintifyConfig
+    client: PrintifyClient | None
+
+    @property
+    def live(self) -> bool:
+        """Whether Printify is configured; without it every publication is a dry run."""
+        return self.client is not None
+
+    def client_for(self, dry_run: bool) -> PrintifyClient:
+        if dry_run or self.client is None:
+            return DryRunPrintify(self.config, self.pacer)
+        return self.client

@@ -1,0 +1,360 @@
+"""Product templates: validated field by field, then against Printify's catalog, when saved.
+
+A template names a blueprint, a print provider, the enabled variants with prices (integer cents), the
+print position and the design's placement on it, and how a product's title, description and tags are
+filled from the image. Saving checks every variant against the catalog (out-of-stock ones count: they
+come back in stock) and that the position is a placeholder of each, and keeps the print area's pixel
+size. With no Printify token the catalog cannot be asked: the template is kept unchecked and must
+give `placeholder` itself; publishing checks it once Printify is configured.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.app import validation as v
+from gateway.app.audit import service as audit
+from gateway.app.audit.service import Actor
+from gateway.app.database import isoformat, utcnow
+from gateway.app.errors import Conflict, NotFound, ValidationFailed
+from gateway.app.publishing.catalog import Catalog, CatalogUnavailable
+from gateway.app.publishing.models import ProductTemplate
+from gateway.app.publishing.printfiles import Placement
+
+MAX_VARIANTS = 500
+MAX_PRICE_CENTS = 10_000_000
+MAX_TEMPLATE_LENGTH = 300
+PLACEHOLDER_FIELDS = ("title", "description", "prompt", "tags")
+FIELDS = {
+    "name",
+    "blueprint_id",
+    "print_provider_id",
+    "variants",
+    "position",
+    "placement",
+    "placeholder",
+    "title_template",
+    "description_template",
+    "tags",
+}
+
+
+def _placement(value: object) -> dict[str, float]:
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise ValidationFailed("placement must be an object", {"placement": "must be an object"})
+    v.refuse_unknown(value, {"x", "y", "scale", "angle"})
+    errors = v.FieldErrors()
+    result = {
+        "x": errors.check(v.number, value.get("x", 0.5), "placement.x", minimum=-1, maximum=2),
+        "y": errors.check(v.number, value.get("y", 0.5), "placement.y", minimum=-1, maximum=2),
+        "scale": errors.check(
+            v.number, value.get("scale", 1.0), "placement.scale", minimum=0.01, maximum=10
+        ),
+        "angle": errors.check(
+            v.number, value.get("angle", 0), "placement.angle", minimum=-360, maximum=360
+        ),
+    }
+    errors.raise_if_any()
+    return result
+
+
+def _variants(value: object) -> list[dict[str, int]]:
+    if not isinstance(value, list) or not value:
+        raise ValidationFailed(
+            "variants must be a non-empty list of {id, price}", {"variants": "must not be empty"}
+        )
+    if len(value) > MAX_VARIANTS:
+        raise ValidationFailed(
+            f"at most {MAX_VARIANTS} variants", {"variants": f"at most {MAX_VARIANTS}"}
+        )
+    result: list[dict[str, int]] = []
+    seen: set[int] = set()
+    for index, item in enumerate(value):
+        field = f"variants.{index}"
+        if not isinstance(item, Mapping):
+            raise ValidationFailed(f"{field} must be an object", {field: "must be an object"})
+        v.refuse_unknown(item, {"id", "price"})
+        variant_id = v.integer(item.get("id"), f"{field}.id", minimum=1, maximum=2**31 - 1)
+        price = v.integer(item.get("price"), f"{field}.price", minimum=0, maximum=MAX_PRICE_CENTS)
+        if variant_id in seen:
+            raise ValidationFailed(
+                f"{field}.id: variant {variant_id} is listed twice", {f"{field}.id": "duplicate"}
+            )
+        seen.add(variant_id)
+        result.append({"id": variant_id, "price": price})
+    return result
+
+
+def _text_template(
+    value: object, field: str, *, max_length: int, default: str, allow_markup: bool = False
+) -> str:
+    """A template string whose placeholders are only the image fields we fill in."""
+    text = v.clean_text(
+        default if value is None else value,
+        field,
+        max_length=max_length,
+        allow_newlines=True,
+        allow_markup=allow_markup,
+    )
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        raise ValidationFailed(f"{field}: {error}", {field: str(error)}) from None
+    unknown = sorted(names - set(PLACEHOLDER_FIELDS))
+    if unknown:
+        allowed = ", ".join("{" + name + "}" for name in PLACEHOLDER_FIELDS)
+        message = f"unknown placeholder(s) {', '.join(unknown)}; use {allowed}"
+        raise ValidationFailed(f"{field}: {message}", {field: message})
+    return text
+
+
+def parse(body: Mapping[str, Any], *, current: ProductTemplate | None = None) -> dict[str, Any]:
+    """The template's fields from a request body (every field for a new one, a subset for PUT)."""
+    v.refuse_unknown(body, FIELDS)
+    base: dict[str, Any] = to_dict(current) if current else {}
+    merged = {**base, **body}
+    errors = v.FieldErrors()
+    fields: dict[str, Any] = {
+        "name": errors.check(
+            v.clean_text, merged.get("name"), "name", max_length=120, required=True
+        ),
+        "blueprint_id": errors.check(
+            v.integer, merged.get("blueprint_id"), "blueprint_id", minimum=1, maximum=2**31 - 1
+        ),
+        "print_provider_id": errors.check(
+            v.integer,
+            merged.get("print_provider_id"),
+            "print_provider_id",
+            minimum=1,
+            maximum=2**31 - 1,
+        ),
+        "variants": errors.check(_variants, merged.get("variants")),
+        "position": errors.check(
+            v.clean_text, merged.get("position") or "front", "position", max_length=32
+        ),
+        "placement": errors.check(_placement, merged.get("placement")),
+        "title_template": errors.check(
+            _text_template,
+            merged.get("title_template"),
+            "title_template",
+            max_length=MAX_TEMPLATE_LENGTH,
+            default="{title}",
+        ),
+        "description_template": errors.check(
+            _text_template,
+            merged.get("description_template"),
+            "description_template",
+            max_length=v.MAX_DESCRIPTION_LENGTH,
+            default="{description}",
+            allow_markup=True,
+        ),
+        "tags": errors.check(v.tags, merged.get("tags") or []),
+    }
+    placeholder = body.get("placeholder")
+    if placeholder is not None:
+        fields["placeholder"] = errors.check(_placeholder, placeholder)
+    elif current is not None:
+        fields["placeholder"] = {
+            "width": current.placeholder_width,
+            "height": current.placeholder_height,
+        }
+    errors.raise_if_any()
+    return fields
+
+
+def _placeholder(value: object) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise ValidationFailed(
+            "placeholder must be {width, height}", {"placeholder": "must be an object"}
+        )
+    v.refuse_unknown(value, {"width", "height"})
+    return {
+        "width": v.integer(value.get("width"), "placeholder.width", minimum=1, maximum=20000),
+        "height": v.integer(value.get("height"), "placeholder.height", minimum=1, maximum=20000),
+    }
+
+
+def check_against_catalog(catalog: Catalog, fields: dict[str, Any]) -> dict[str, Any]:
+    """Catalog titles and the print area's pixel size; VALIDATION_ERROR naming what is wrong."""
+    blueprint_id = fields["blueprint_id"]
+    provider_id = fields["print_provider_id"]
+    blueprints = {item["id"]: item for item in catalog.blueprints()}
+    if blueprint_id not in blueprints:
+        message = f"blueprint {blueprint_id} is not in the Printify catalog"
+        raise ValidationFailed(message, {"blueprint_id": message})
+    providers = {item["id"]: item for item in catalog.print_providers(blueprint_id)}
+    if provider_id not in providers:
+        message = f"print provider {provider_id} does not print blueprint {blueprint_id}"
+        raise ValidationFailed(message, {"print_provider_id": message})
+    offered = {item["id"]: item for item in catalog.variants(blueprint_id, provider_id)["variants"]}
+    errors: dict[str, str] = {}
+    sizes: list[tuple[int, int]] = []
+    for index, variant in enumerate(fields["variants"]):
+        found = offered.get(variant["id"])
+        if found is None:
+            errors[f"variants.{index}.id"] = (
+                f"variant {variant['id']} is not offered by provider {provider_id} "
+                f"for blueprint {blueprint_id}"
+            )
+            continue
+        areas = {p["position"]: p for p in found.get("placeholders") or []}
+        area = areas.get(fields["position"])
+        if area is None:
+            errors[f"variants.{index}.id"] = (
+                f"variant {variant['id']} has no {fields['position']!r} print area "
+                f"(it has {', '.join(sorted(areas)) or 'none'})"
+            )
+            continue
+        sizes.append((int(area["width"]), int(area["height"])))
+    if errors:
+        summary = "; ".join(errors.values())
+        raise ValidationFailed(f"template does not match the catalog: {summary}", errors)
+    width, height = max(sizes)
+    return {
+        "blueprint_title": blueprints[blueprint_id].get("title", ""),
+        "print_provider_title": providers[provider_id].get("title", ""),
+        "placeholder": {"width": width, "height": height},
+    }
+
+
+def _checked(catalog: Catalog, fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields plus catalog facts; offline (no token, nothing cached) a given placeholder is kept."""
+    try:
+        facts = check_against_catalog(catalog, fields)
+    except CatalogUnavailable:
+        if catalog.online:
+            raise
+        if "placeholder" not in fields:
+            message = "is required while Printify is not configured (no catalog to read it from)"
+            raise ValidationFailed(f"placeholder {message}", {"placeholder": message}) from None
+        return {**fields, "catalog_checked_at": None}
+    return {**fields, **facts, "catalog_checked_at": utcnow()}
+
+
+def _apply(template: ProductTemplate, fields: dict[str, Any]) -> None:
+    placeholder = fields.pop("placeholder")
+    template.placeholder_width = placeholder["width"]
+    template.placeholder_height = placeholder["height"]
+    for name, value in fields.items():
+        setattr(template, name, value)
+
+
+def _unique_name(session: Session, name: str, template_id: str | None) -> None:
+    clash = session.scalar(
+        select(ProductTemplate.id).where(
+            func.lower(ProductTemplate.name) == name.lower(), ProductTemplate.id != template_id
+        )
+    )
+    if clash:
+        raise Conflict(f"a template named {name!r} exists", details={"template_id": clash})
+
+
+def create(session: Session, catalog: Catalog, body: object, actor: Actor) -> ProductTemplate:
+    fields = parse(v.require_object(body))
+    _unique_name(session, fields["name"], None)
+    session.rollback()
+    fields = _checked(catalog, fields)
+    template = ProductTemplate(created_by=actor.name)
+    _apply(template, fields)
+    session.add(template)
+    session.flush()
+    audit.record(
+        session, actor, entity_type="template", entity_id=template.id, action="template.created"
+    )
+    session.commit()
+    return template
+
+
+def update(
+    session: Session, catalog: Catalog, template_id: str, body: object, actor: Actor
+) -> ProductTemplate:
+    template = get(session, template_id)
+    fields = parse(v.require_object(body), current=template)
+    _unique_name(session, fields["name"], template.id)
+    session.rollback()
+    fields = _checked(catalog, fields)
+    template = get(session, template_id)
+    _apply(template, fields)
+    audit.record(
+        session, actor, entity_type="template", entity_id=template.id, action="template.updated"
+    )
+    session.commit()
+    return template
+
+
+def delete(session: Session, template_id: str, actor: Actor) -> None:
+    """Remove a template; publications keep the copy they were made with."""
+    template = get(session, template_id)
+    session.delete(template)
+    audit.record(
+        session, actor, entity_type="template", entity_id=template_id, action="template.deleted"
+    )
+    session.commit()
+
+
+def get(session: Session, template_id: str) -> ProductTemplate:
+    template = session.get(ProductTemplate, template_id) if v.looks_like_id(template_id) else None
+    if template is None:
+        raise NotFound(f"template {template_id} not found", details={"template_id": template_id})
+    return template
+
+
+def list_all(session: Session) -> list[ProductTemplate]:
+    return list(session.scalars(select(ProductTemplate).order_by(ProductTemplate.name)))
+
+
+def placement_of(template: Mapping[str, Any]) -> Placement:
+    return Placement(**template["placement"])
+
+
+def to_dict(template: ProductTemplate) -> dict[str, Any]:
+    return {
+        "id": template.id,
+        "name": template.name,
+        "blueprint_id": template.blueprint_id,
+        "print_provider_id": template.print_provider_id,
+        "blueprint_title": template.blueprint_title,
+        "print_provider_title": template.print_provider_title,
+        "variants": template.variants,
+        "position": template.position,
+        "placement": template.placement,
+        "placeholder": {"width": template.placeholder_width, "height": template.placeholder_height},
+        "title_template": template.title_template,
+        "description_template": template.description_template,
+        "tags": template.tags,
+        "catalog_checked": template.catalog_checked_at is not None,
+        "catalog_checked_at": isoformat(template.catalog_checked_at),
+        "created_by": template.created_by,
+        "created_at": isoformat(template.created_at),
+        "updated_at": isoformat(template.updated_at),
+    }
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def product_copy(template: Mapping[str, Any], image: Any, marker: str) -> dict[str, Any]:
+    """Title, description (HTML, every value escaped) and tags of the product for this image."""
+    prompt = image.prompt or ""
+    title_source = image.title or prompt[:80] or "Untitled design"
+    values = _Blank(
+        title=title_source,
+        description=image.description or prompt,
+        prompt=prompt,
+        tags=", ".join(image.tags or []),
+    )
+    title = template["title_template"].format_map(values).strip()[: v.MAX_TITLE_LENGTH]
+    escaped = _Blank({name: html.escape(text) for name, text in values.items()})
+    description = template["description_template"].format_map(escaped).strip()
+    tags = list(dict.fromkeys([*template["tags"], *(image.tags or []), marker]))
+    return {"title": title or title_source, "description": description or title, "tags": tags}
