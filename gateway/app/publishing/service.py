@@ -106,14 +106,15 @@ def _start(
     return publication
 
 
-def _options(body: dict[str, Any]) -> tuple[bool, bool]:
+def _options(body: dict[str, Any]) -> dict[str, bool]:
+    """`dry_run` and `allow_low_resolution`, both booleans defaulting to false."""
     errors = v.FieldErrors()
-    flags = [
-        errors.check(_boolean, body.get(name, False), name)
+    flags = {
+        name: errors.check(_boolean, body.get(name, False), name)
         for name in ("dry_run", "allow_low_resolution")
-    ]
+    }
     errors.raise_if_any()
-    return flags[0], flags[1]
+    return flags
 
 
 def _boolean(value: object, field: str) -> bool:
@@ -132,18 +133,10 @@ def publish(
 ) -> Publication:
     body = dict(v.require_object(body))
     v.refuse_unknown(body, {"template_id", "dry_run", "allow_low_resolution"})
-    dry_run, allow_low_resolution = _options(body)
+    options = _options(body)
     template = product_templates.get(session, _template_id(body))
     image = images.get(session, image_id)
-    publication = _start(
-        session,
-        context,
-        image,
-        template,
-        principal,
-        dry_run=dry_run,
-        allow_low_resolution=allow_low_resolution,
-    )
+    publication = _start(session, context, image, template, principal, **options)
     publication_id = publication.id
     session.commit()
     # Read before the commit: touching the expired object would reopen (and, on SQLite, lock)
@@ -170,28 +163,19 @@ def batch_publish(
     body = dict(v.require_object(body))
     v.refuse_unknown(body, {"image_ids", "template_id", "dry_run", "allow_low_resolution"})
     image_ids = v.ids(body.get("image_ids"))
-    dry_run, allow_low_resolution = _options(body)
+    options = _options(body)
     template = product_templates.get(session, _template_id(body))
     started: dict[str, str] = {}
 
     def publish_one(image: Image) -> None:
-        publication = _start(
-            session,
-            context,
-            image,
-            template,
-            principal,
-            dry_run=dry_run,
-            allow_low_resolution=allow_low_resolution,
-        )
-        started[image.id] = publication.id
+        started[image.id] = _start(session, context, image, template, principal, **options).id
 
     already = {ImageStatus.PUBLISHING, ImageStatus.PUBLISHED}
     result: BatchResult = run_batch(
         session,
         image_ids,
         publish_one,
-        already_done=lambda image: not dry_run and image.status in already,
+        already_done=lambda image: not options["dry_run"] and image.status in already,
     )
     events.emit(session, "batch.completed", {"action": "publish", **result.to_dict()})
     session.commit()
