@@ -11,7 +11,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data: blob:",
+        # Printify serves product mockups from its own image host.
+        "img-src 'self' data: blob: https://images-api.printify.com",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

@@ -1,5 +1,6 @@
 /* Image detail: decide with a / r and move on to the next image (already preloaded), walk the
-   queue with j / k, zoom the full image, and follow the jobs that regenerate or edit it.
+   queue with j / k, zoom the full image, follow the jobs that regenerate or edit it and the
+   publications still on their way.
    Relies on review.js (window.PodReview) for CSRF, toasts and the reason picker. */
 (function () {
   "use strict";
@@ -112,6 +113,45 @@
   document.addEventListener("htmx:afterSettle", () => {
     document.querySelectorAll("[data-job-id]:not([data-following])").forEach(follow);
   });
+
+  /* -- publishing: confirm destructive actions, follow publications still on their way ----- */
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+  const PUBLICATION_FINAL = ["published", "failed", "dry_run", "unpublished"];
+  function followPublication(item) {
+    const badge = item.querySelector("[data-publication-status]");
+    const tick = async () => {
+      let publication;
+      try {
+        const response = await fetch(item.dataset.publicationUrl, { headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error("status " + response.status);
+        publication = await response.json();
+      } catch (error) {
+        return; // the page still shows the last known status; a reload asks again
+      }
+      if (publication.status !== item.dataset.status) {
+        item.dataset.status = publication.status;
+        badge.textContent = publication.status.replace("_", " ");
+        badge.className = "badge publication-badge " + publication.status;
+      }
+      if (PUBLICATION_FINAL.includes(publication.status)) {
+        const reload = item.querySelector("[data-reload]");
+        reload.href = window.location.pathname + window.location.search + "#publications";
+        reload.hidden = false;
+        reload.addEventListener("click", (event) => {
+          event.preventDefault();
+          window.location.reload();
+        });
+        return;
+      }
+      window.setTimeout(tick, 2000);
+    };
+    window.setTimeout(tick, 1000);
+  }
+  document.querySelectorAll("[data-publication-url]").forEach(followPublication);
 
   /* -- keyboard ----------------------------------------------------------------------------- */
   const go = (url) => url && window.location.assign(url);

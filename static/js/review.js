@@ -197,7 +197,7 @@
       if (!bar) return;
       bar.querySelector("[data-selection-count]").textContent = selected.size + " selected";
       bar.classList.toggle("has-selection", selected.size > 0);
-      bar.querySelectorAll('[data-batch]:not([data-batch="select-page"])').forEach((button) => {
+      bar.querySelectorAll('[data-batch]:not([data-batch="select-page"]), [data-publish-selected]').forEach((button) => {
         button.disabled = selected.size === 0;
       });
     }
@@ -368,6 +368,28 @@
       const changed = action === "delete" ? [] : result.successful;
       refreshCards(changed.concat(result.failed.map((item) => item.image_id), result.skipped));
     }
+    /* Batch publish is a plain form post (the server flashes each image's outcome): the
+       selection goes along as repeated image_ids values. */
+    const publishForm = document.getElementById("batch-publish-form");
+    if (publishForm) {
+      publishForm.addEventListener("submit", (event) => {
+        if (!selected.size) {
+          event.preventDefault();
+          toast("Select the approved images to publish first.");
+          return;
+        }
+        publishForm.querySelectorAll('input[name="image_ids"]').forEach((input) => input.remove());
+        selected.forEach((id) => {
+          const input = document.createElement("input");
+          input.type = "hidden";
+          input.name = "image_ids";
+          input.value = id;
+          publishForm.appendChild(input);
+        });
+        if (bar) bar.classList.add("is-busy");
+      });
+    }
+
     if (bar) {
       bar.addEventListener("click", (event) => {
         const button = event.target.closest("[data-batch]");

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
+from gateway.app.publishing import templates as product_templates
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "reviewer", "viewer")
@@ -69,3 +70,27 @@ def login(make_operator: Callable[[str], str]) -> Callable[[FlaskClient, str], s
         return csrf_token(client.get("/review").get_data(as_text=True))
 
     return log_in
+
+
+@pytest.fixture
+def make_template(app: Flask) -> Callable[..., str]:
+    """Create a product template through the service and return its id.
+
+    The test app has no Printify token, so the template is saved unchecked with the given print
+    area (`placeholder`); by default 300 x 360 px, where a 300 px wide design prints at 300 DPI.
+    """
+
+    def make(name: str = "Tee, front", **fields: object) -> str:
+        body = {
+            "name": name,
+            "blueprint_id": 6,
+            "print_provider_id": 99,
+            "variants": [{"id": 12100, "price": 2499}, {"id": 12101, "price": 2699}],
+            "placeholder": {"width": 300, "height": 360},
+            **fields,
+        }
+        with app.app_context():
+            catalog = app.extensions["publishing"].catalog
+            return product_templates.create(db.session, catalog, body, SYSTEM).id
+
+    return make

@@ -30,9 +30,22 @@ ADMIN_ONLY = {
     "ui.confirm_delete_webhook",
     "ui.delete_webhook",
     "ui.redeliver_webhook",
+    "ui.templates",
+    "ui.create_template",
+    "ui.template_detail",
+    "ui.update_template",
+    "ui.confirm_delete_template",
+    "ui.delete_template",
+    "ui.refresh_catalog",
 }
 REVIEW_ACTIONS = {"ui.review_approve", "ui.review_reject", "ui.review_metadata"}
 GENERATE_ACTIONS = {"ui.review_regenerate", "ui.review_edit"}
+PUBLISH_ACTIONS = {
+    "ui.review_publish",
+    "ui.review_batch_publish",
+    "ui.retry_publication",
+    "ui.unpublish_publication",
+}
 
 
 def ui_routes(app: Flask, method: str) -> list[tuple[str, str]]:
@@ -45,7 +58,8 @@ def ui_routes(app: Flask, method: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def values(app, client, make_key, make_artwork) -> dict[str, str]:
-    """Real ids for the routes' URL variables: one pending image and one API key prefix."""
+    """Ids for the routes' URL variables: a pending image and an API key prefix (real), a template
+    and a publication (unknown: every check under test comes before the lookup)."""
     key = make_key()
     uploaded = client.post(
         "/api/v1/images",
@@ -53,7 +67,12 @@ def values(app, client, make_key, make_artwork) -> dict[str, str]:
         data={"file": (io.BytesIO(make_artwork(600, 600)), "design.png")},
     )
     assert uploaded.status_code == 201
-    return {"image_id": uploaded.get_json()["id"], "prefix": key.split("_")[1]}
+    return {
+        "image_id": uploaded.get_json()["id"],
+        "prefix": key.split("_")[1],
+        "template_id": "tpl_unknown",
+        "publication_id": "pub_unknown",
+    }
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -100,7 +119,7 @@ def test_under_privileged_roles_are_refused_admin_pages_and_actions_beyond_their
     token = login(client, role)
     refused = set(ADMIN_ONLY)
     if role == "viewer":
-        refused |= REVIEW_ACTIONS | GENERATE_ACTIONS
+        refused |= REVIEW_ACTIONS | GENERATE_ACTIONS | PUBLISH_ACTIONS
     for endpoint, rule in ui_routes(app, "GET") + ui_routes(app, "POST"):
         if endpoint not in refused:
             continue

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         image_detail,
         pages,
         review,
+        templates_admin,
         webhooks,
     )
 

@@ -1,15 +1,18 @@
-"""Forms of the admin pages: API keys (CSRF-protected) and the audit filter (a plain GET form)."""
+"""Forms of the admin pages: API keys and product templates (CSRF-protected), the audit filter
+(a plain GET form)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -76,3 +79,33 @@ class AuditFilterForm(FlaskForm):
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class TemplateForm(FlaskForm):
+    """A product template as typed: every field is text, and the template service judges it.
+
+    The ticked catalog variants and their prices are not fields here: their names depend on the
+    catalog (`variant` and `price-<id>`), so the view reads them from the request itself.
+    `variant_input` says which way the variants came: ticked in the catalog or typed as lines.
+    """
+
+    name = StringField("Name")
+    blueprint_id = StringField("Blueprint id")
+    print_provider_id = StringField("Print provider id")
+    variant_input = HiddenField(default="catalog")
+    variant_lines = TextAreaField("Variants")
+    default_price = StringField("Price for every variant")
+    position = StringField("Print position", default="front")
+    placement_x = StringField("Centre x", default="0.5")
+    placement_y = StringField("Centre y", default="0.5")
+    placement_scale = StringField("Scale", default="1")
+    placement_angle = StringField("Angle", default="0")
+    placeholder_width = StringField("Print area width")
+    placeholder_height = StringField("Print area height")
+    title_template = StringField("Title", default="{title}")
+    description_template = TextAreaField("Description", default="{description}")
+    tags = StringField("Tags")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (delete, refresh); it carries only the CSRF token."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -14,3 +14,27 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Logging out changes state, so it is a POST with a CSRF token like any other."""
+
+
+class PublishForm(FlaskForm):
+    """Publish one image with a template; the publishing service judges every value."""
+
+    template_id = StringField("Template")
+    dry_run = BooleanField("Dry run")
+    allow_low_resolution = BooleanField("Publish anyway although below the DPI floor")
+
+    def body(self) -> dict[str, object]:
+        return {
+            "template_id": self.template_id.data or "",
+            "dry_run": bool(self.dry_run.data),
+            "allow_low_resolution": bool(self.allow_low_resolution.data),
+        }
+
+
+class BatchPublishForm(PublishForm):
+    """Publish the queue's selection: the ids come as repeated `image_ids` values."""
+
+    image_ids = SelectMultipleField(validate_choice=False)
+
+    def body(self) -> dict[str, object]:
+        return {"image_ids": list(self.image_ids.data or []), **super().body()}

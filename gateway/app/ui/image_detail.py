@@ -1,19 +1,26 @@
-"""The image detail page (/review/images/<id>): listing metadata, regenerate and edit.
+"""The image detail page (/review/images/<id>): listing metadata, regenerate, edit and publish.
 
 Approve and reject from this page go through `ui.review` (with `advance=1`, which answers with the
-next image of the queue).
+next image of the queue). Publishing shows the print readiness at every product template, the
+image's publications (with a dry run's recorded requests), and, for operators with the `publish`
+scope, the publish form and each publication's retry or unpublish button.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from gateway.app.api import common
-from gateway.app.errors import GatewayError, ValidationFailed
+from gateway.app.api.v1.publishing import context as publishing_context
+from gateway.app.api.v1.publishing import enqueue as enqueue_publication
+from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation import service as generation
 from gateway.app.generation.models import GenerationJob
@@ -21,11 +28,17 @@ from gateway.app.generation.params import GENERATE_FIELDS, parse_edit, parse_gen
 from gateway.app.images import presenter
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
+from gateway.app.images.states import ImageStatus, can_move
+from gateway.app.publishing import presenter as publication_presenter
+from gateway.app.publishing import service as publications
+from gateway.app.publishing import templates as product_templates
+from gateway.app.publishing.states import ACTIVE
 from gateway.app.review import queries
 from gateway.app.review import service as review
 from gateway.app.review.queries import ReviewQuery
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.forms import PublishForm
 from gateway.app.ui.review import (
     Card,
     fragment,
@@ -49,7 +62,43 @@ def _repeatable(image: Image) -> str | None:
     return None
 
 
-def _detail_context(image: Image, query: ReviewQuery) -> dict[str, Any]:
+def pretty_json(value: object) -> str:
+    """A recorded request's body, indented for reading."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _publishing_context(
+    image: Image, form: PublishForm | None, refusal: str | None
+) -> dict[str, Any]:
+    """Readiness at every template, the image's publications, and what the operator may do."""
+    context = publishing_context()
+    templates = product_templates.list_all(db.session)
+    return {
+        "readiness": [
+            (template, publications.readiness_for(context, image, template).to_dict())
+            for template in templates
+        ],
+        "publications": [
+            publication_presenter.to_dict(publication)
+            for publication in publications.for_image(db.session, image.id)
+        ],
+        "active_statuses": [str(status) for status in ACTIVE],
+        "can_publish": current_user.can("publish"),
+        "can_admin": current_user.can("admin"),
+        "publishable": can_move(image.status, ImageStatus.PUBLISHING),
+        "printify_live": context.live,
+        "pretty_json": pretty_json,
+        "publish_form": form or PublishForm(),
+        "publish_error": refusal,
+    }
+
+
+def _detail_context(
+    image: Image,
+    query: ReviewQuery,
+    publish_form: PublishForm | None = None,
+    publish_error: str | None = None,
+) -> dict[str, Any]:
     """Everything the detail page shows, with the queue neighbours in the queue's own order."""
     body = presenter.detail(db.session, image, "")
     distance = {item["image_id"]: item["distance"] for item in body["duplicates"]}
@@ -69,6 +118,7 @@ def _detail_context(image: Image, query: ReviewQuery) -> dict[str, Any]:
         "next_id": next_id,
         "next_original": presenter.file_urls(next_image, "")["original"] if next_image else None,
         "can_regenerate": _repeatable(image) is not None,
+        **_publishing_context(image, publish_form, publish_error),
         **queue_context(query),
     }
 
@@ -189,3 +239,79 @@ def review_regenerate(image_id: str) -> ResponseReturnValue:
 @ui_access("generate")
 def review_edit(image_id: str) -> ResponseReturnValue:
     return _start_job(image_id, "edit", _edit)
+
+
+def _back_to(image_id: str) -> Response:
+    """The detail page again, at its publications, keeping the queue's filters."""
+    target = url_for("ui.review_image", image_id=image_id, **query_args(read_query()))
+    return redirect(f"{target}#publications", 303)
+
+
+def _publish_refusal(error: GatewayError) -> str:
+    if isinstance(error, ValidationFailed) and "allow_low_resolution" in error.field_errors:
+        return (
+            "This design is below the print DPI floor at this template. Tick “Publish anyway” "
+            "to publish it regardless."
+        )
+    return error.message
+
+
+@blueprint.post("/review/images/<image_id>/publish")
+@ui_access("publish")
+def review_publish(image_id: str) -> ResponseReturnValue:
+    """Publish (or dry-run) the image with a template; a refusal shows next to the form."""
+    form = PublishForm()
+    if not form.validate_on_submit():
+        raise Forbidden("CSRF check failed: the form is missing its token")
+    try:
+        publication = publications.publish(
+            db.session,
+            publishing_context(),
+            image_id,
+            form.body(),
+            principal(),
+            enqueue_publication,
+        )
+    except GatewayError as error:
+        db.session.rollback()
+        image = images.get(db.session, image_id)
+        context = _detail_context(image, read_query(), form, _publish_refusal(error))
+        return render_template("ui/review/detail.html", errors={}, **context), error.status
+    name = (publication.template or {}).get("name", "")
+    if publication.dry_run:
+        flash(f"Dry run with “{name}” queued: its requests are recorded, nothing is sent.", "ok")
+    else:
+        flash(f"Publishing with “{name}” queued (publication {publication.id}).", "ok")
+    return _back_to(image_id)
+
+
+@blueprint.post("/review/publications/<publication_id>/retry")
+@ui_access("publish")
+def retry_publication(publication_id: str) -> Response:
+    publication = publications.get(db.session, publication_id)
+    image_id = publication.image_id
+    try:
+        publications.retry(
+            db.session, publishing_context(), publication_id, principal(), enqueue_publication
+        )
+    except GatewayError as error:
+        db.session.rollback()
+        flash(f"Retry refused: {error.message}", "error")
+    else:
+        flash("Publication queued again; it resumes from the last step Printify confirmed.", "ok")
+    return _back_to(image_id)
+
+
+@blueprint.post("/review/publications/<publication_id>/unpublish")
+@ui_access("publish")
+def unpublish_publication(publication_id: str) -> Response:
+    publication = publications.get(db.session, publication_id)
+    image_id = publication.image_id
+    try:
+        publications.unpublish(db.session, publishing_context(), publication_id, principal())
+    except GatewayError as error:
+        db.session.rollback()
+        flash(f"Unpublish failed: {error.message}", "error")
+    else:
+        flash("Product taken down from Printify; the image is approved again.", "ok")
+    return _back_to(image_id)

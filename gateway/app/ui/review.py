@@ -1,9 +1,10 @@
-"""The review queue (/review), its cards and the approve / reject actions (htmx or plain forms).
+"""The review queue (/review), its cards, the approve / reject actions (htmx or plain forms) and
+the batch publish of a selection.
 
-Views parse the request, call the review, image and generation services and render; every rule
-(transitions, reject reasons, metadata limits, generation parameters) stays in those services.
-An action answers htmx with the fragment to swap in, and a plain form post with a redirect. The
-image detail page and its own actions live in `ui.image_detail`.
+Views parse the request, call the review, image, generation and publishing services and render;
+every rule (transitions, reject reasons, metadata limits, generation parameters, publishing) stays
+in those services. An action answers htmx with the fragment to swap in, and a plain form post with
+a redirect. The image detail page and its own actions live in `ui.image_detail`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from gateway.app import validation as v
 from gateway.app.accounts.sessions import operator_principal
 from gateway.app.api import common
+from gateway.app.api.v1.publishing import context as publishing_context
+from gateway.app.api.v1.publishing import enqueue as enqueue_publication
 from gateway.app.database import utcnow
-from gateway.app.errors import GatewayError, ValidationFailed
+from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation.params import BACKENDS
 from gateway.app.images import presenter
@@ -29,15 +32,20 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.thumbnails import thumbnail_dimensions
+from gateway.app.publishing import service as publications
+from gateway.app.publishing import templates as product_templates
 from gateway.app.review import queries
 from gateway.app.review import service as review
 from gateway.app.review.queries import Cursor, ReviewQuery, Sort
 from gateway.app.security import Principal
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.forms import BatchPublishForm
 
 ALL_STATUSES = "all"
 EXCERPT_LENGTH = 90
+# A batch publish flashes one line per failed or skipped image, up to this many.
+OUTCOME_LINES = 20
 
 
 def read_query() -> ReviewQuery:
@@ -173,6 +181,7 @@ def queue_context(query: ReviewQuery) -> dict[str, Any]:
         "backends": BACKENDS,
         "can_review": current_user.can("review"),
         "can_generate": current_user.can("generate"),
+        "can_publish": current_user.can("publish"),
     }
 
 
@@ -181,11 +190,14 @@ def queue_context(query: ReviewQuery) -> dict[str, Any]:
 def review_queue() -> str:
     query = read_query()
     result = queries.page(db.session, query, after=_cursor("after"), before=_cursor("before"))
+    can_publish = current_user.can("publish")
     return render_template(
         "ui/review/queue.html",
         page=result,
         cards=[Card(image) for image in result.items],
         since=utcnow().isoformat(),
+        publish_templates=product_templates.list_all(db.session) if can_publish else [],
+        printify_live=publishing_context().live,
         **queue_context(query),
     )
 
@@ -281,3 +293,48 @@ def review_reject(image_id: str) -> ResponseReturnValue:
             base_url=common.base_url(),
         ),
     )
+
+
+def _flash_outcome(result: dict[str, Any], template_name: str, dry_run: bool) -> None:
+    """The batch's per-image outcome as flashes: a summary, then each failed or skipped image."""
+    counts = result["counts"]
+    mode = " (dry run)" if dry_run or not publishing_context().live else ""
+    images = "image" if counts["total"] == 1 else "images"
+    flash(
+        f"Batch publish with “{template_name}”{mode}: {counts['total']} {images} · "
+        f"{counts['successful']} queued · {counts['failed']} failed · "
+        f"{counts['skipped']} skipped.",
+        "error" if counts["failed"] else "ok",
+    )
+    lines = [
+        ("error", f"{item['image_id']} failed: {item['error']['code']}: {item['error']['message']}")
+        for item in result["failed"]
+    ] + [
+        ("info", f"{image_id} skipped: already publishing or published.")
+        for image_id in result["skipped"]
+    ]
+    for category, line in lines[:OUTCOME_LINES]:
+        flash(line, category)
+    if len(lines) > OUTCOME_LINES:
+        flash(f"… and {len(lines) - OUTCOME_LINES} more.", "info")
+
+
+@blueprint.post("/review/batch/publish")
+@ui_access("publish")
+def review_batch_publish() -> Response:
+    """Publish the selected images with one template; each image's outcome is flashed."""
+    form = BatchPublishForm()
+    if not form.validate_on_submit():
+        raise Forbidden("CSRF check failed: the form is missing its token")
+    query = read_query()
+    try:
+        result = publications.batch_publish(
+            db.session, publishing_context(), form.body(), principal(), enqueue_publication
+        )
+    except GatewayError as error:
+        db.session.rollback()
+        flash(f"Batch publish refused: {error.message}", "error")
+    else:
+        template = product_templates.get(db.session, form.template_id.data or "")
+        _flash_outcome(result, template.name, bool(form.dry_run.data))
+    return redirect(url_for("ui.review", **query_args(query)), 303)

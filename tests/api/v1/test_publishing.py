@@ -505,3 +505,13 @@ def test_publication_list_filters_by_status(
     assert none["total"] == 0
     bad = client.get("/api/v1/publications?status=bogus", headers=admin_headers)
     assert bad.status_code == 400
+
+
+def test_catalog_refresh_forgets_the_cache(live_client, live_headers, printify_emulator):
+    path = "/api/v1/catalog/blueprints"
+    assert live_client.get(path, headers=live_headers).status_code == 200
+    refreshed = live_client.post("/api/v1/catalog/refresh", headers=live_headers)
+    assert refreshed.status_code == 200
+    assert refreshed.get_json()["dropped"] >= 1
+    assert live_client.get(path, headers=live_headers).status_code == 200
+    assert stats(printify_emulator)["requests"]["catalog_blueprints"] == 2

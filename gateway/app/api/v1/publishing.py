@@ -341,4 +341,5 @@ class CatalogRefresh(Resource):
     @api_access("admin", "read")
     def post(self) -> dict:
         """Forget the cached catalog; the next reads ask Printify again."""
+        common.end_transaction()
         return {"dropped": context().catalog.refresh()}
