@@ -2,6 +2,7 @@
 
 from gateway.app.accounts.models import ApiKey, Operator
 from gateway.app.audit.models import AuditEntry
+from gateway.app.clients.models import PacingHit
 from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
@@ -21,6 +22,7 @@ __all__ = [
     "ImageHashBand",
     "Operator",
     "OutboxEvent",
+    "PacingHit",
     "ProductTemplate",
     "Publication",
     "WebhookAttempt",

@@ -60,7 +60,7 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
-    for noisy in ("urllib3", "huey", "werkzeug"):
+    for noisy in ("urllib3", "huey", "werkzeug", "pyvips"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     publish_retry_max_seconds: float = Field(
         300, validation_alias="PUBLISH_RETRY_MAX_SECONDS", gt=0
     )
-    publish_lease_seconds: float = Field(120, validation_alias="PUBLISH_LEASE_SECONDS", gt=0)
+    publish_lease_seconds: float = Field(30, validation_alias="PUBLISH_LEASE_SECONDS", gt=0)
 
     webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="WEBHOOK_ALLOWED_NETWORKS"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 
+import pybreaker
 import pytest
 import requests
 from limits import parse
@@ -113,6 +115,21 @@ def test_upload_then_create_publish_and_report_success(client: PrintifyClient) -
     final = client.get_product(product["id"])
     assert final["is_locked"] is False
     assert final["external"]["id"] == "pub_1"
+
+
+def test_calls_through_the_circuit_breaker_run_side_by_side(emulator: EmulatorProcess) -> None:
+    """The breaker guards each call without holding its lock through the exchange."""
+    emulator.configure(faults={"any": {"latency": 0.5}})
+    breaker = pybreaker.CircuitBreaker(fail_max=5)
+    client = PrintifyClient(make_config(emulator), roomy_pacer(), lambda: breaker)
+    threads = [threading.Thread(target=client.shops) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert stats(emulator)["requests"]["shops"] == 4
+    assert stats(emulator)["max_in_flight"] == 4
+    assert breaker.current_state == "closed"
 
 
 def test_validation_error_carries_printifys_reason(client: PrintifyClient) -> None:

@@ -28,6 +28,9 @@ creating a product with one is valid):
 - blueprint 77 "Unisex Heavy Blend Hooded Sweatshirt", front 4200x4800 and back 4500x5400,
   color/size; id = 32900 + 10 * colour index + size index (S, M, L): provider 99: Black
   32900-32902, Navy 32910-32912, 32912 out of stock. Provider 29: Black only, 32902 out of stock.
+- blueprint 400 "Kiss-Cut Stickers", front only, option size, provider 99 only: 40000 3x3"
+  (900x900) and 40001 4x4" (1200x1200, out of stock). Its small print files keep end-to-end
+  publishing cheap.
 
 Rate limits: three sliding windows (global: every /v1 request; catalog: /v1/catalog/*; publish:
 publish.json). A request takes its slots before auth is checked, so requests later answered 401,
@@ -159,6 +162,10 @@ POSTER_SIZES = [  # (variant id, size, width, height, cost)
     (45742, '18" x 24"', 5400, 7200, 1300),
     (45744, '24" x 36"', 7200, 10800, 1900),
 ]
+STICKER_SIZES = [  # (variant id, size, side in pixels, cost)
+    (40000, '3" x 3"', 900, 180),
+    (40001, '4" x 4"', 1200, 220),
+]
 
 
 def _apparel(
@@ -202,6 +209,21 @@ def _posters(variant_ids: set[int], out_of_stock: set[int]) -> list[dict[str, An
         }
         for variant_id, size, width, height, cost in POSTER_SIZES
         if variant_id in variant_ids
+    ]
+
+
+def _stickers(out_of_stock: set[int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": variant_id,
+            "title": size,
+            "options": {"size": size},
+            "placeholders": [{"position": "front", "width": side, "height": side}],
+            "in_stock": variant_id not in out_of_stock,
+            "cost": cost,
+            "grams": 10,
+        }
+        for variant_id, size, side, cost in STICKER_SIZES
     ]
 
 
@@ -254,6 +276,10 @@ CATALOG: dict[int, dict[str, Any]] = {
             ),
             29: _apparel(32900, ("Black",), HOODIE_SIZES, HOODIE_PLACEHOLDERS, {32902}, 2190, 680),
         },
+    },
+    400: {
+        "blueprint": _blueprint(400, "Kiss-Cut Stickers", "Generic brand", "Kiss-Cut Sticker"),
+        "providers": {99: _stickers({40001})},
     },
 }
 
@@ -653,6 +679,7 @@ class PrintifyEmulator:
         self.session: ClientSession | None = None
         self.deliveries: set[asyncio.Task[None]] = set()
         self.generation = 0
+        self.in_flight = 0  # /v1 requests being handled now (a reset does not end them)
         self._reset()
 
     def _reset(self) -> None:
@@ -713,6 +740,9 @@ class PrintifyEmulator:
         """Answer every error in the envelope; /v1 requests also pass limits, faults and auth."""
         api = request.path.startswith("/v1/")
         route = (request.match_info.route.name or "unknown") if api else "control"
+        if api:
+            self.in_flight += 1
+            self.counters["max_in_flight"] = max(self.counters["max_in_flight"], self.in_flight)
         try:
             if api:
                 response = await self._serve(request, handler, route)
@@ -722,6 +752,9 @@ class PrintifyEmulator:
             response = _error(400, str(exc), code=8150)
         except web.HTTPException as exc:
             response = _error(exc.status)
+        finally:
+            if api:
+                self.in_flight -= 1
         if api:
             self.responses[route][str(response.status)] += 1
             self.log.append(
@@ -901,12 +934,16 @@ class PrintifyEmulator:
                     raise Invalid(
                         f"url: The image could not be downloaded (HTTP {response.status})."
                     )
-                data = await response.content.read(limit + 1)
+                data = bytearray()
+                async for chunk in response.content.iter_any():
+                    data += chunk
+                    if len(data) > limit:
+                        break
         except (ClientError, TimeoutError) as exc:
             raise Invalid(f"url: The image could not be downloaded ({exc!r}).") from exc
         if len(data) > limit:
             raise Invalid(f"url: The image is larger than {limit} bytes.")
-        return data
+        return bytes(data)
 
     async def list_uploads(self, request: web.Request) -> web.Response:
         listed = [u for uid, u in reversed(self.uploads.items()) if uid not in self.archived]
@@ -1213,6 +1250,7 @@ class PrintifyEmulator:
             "window_hits": windows,
             "injected_failures": self.counters["injected_failures"],
             "lost_responses": self.counters["lost_responses"],
+            "max_in_flight": self.counters["max_in_flight"],
             "products": len(self.products),
             "locked_products": sum(1 for p in self.products.values() if p.is_locked),
             "publishes": dict(self.publishes),

@@ -185,7 +185,7 @@ def test_variants_hide_out_of_stock_unless_asked(api: str) -> None:
 
 def test_catalog_lists_blueprints_providers_and_provider_locations(api: str) -> None:
     blueprints = call("GET", f"{api}/catalog/blueprints.json").json()
-    assert {b["id"] for b in blueprints} == {6, 384, 77}
+    assert {b["id"] for b in blueprints} == {6, 384, 77, 400}
     assert call("GET", f"{api}/catalog/blueprints/384.json").json()["title"] == "Poster"
     providers = call("GET", f"{api}/catalog/blueprints/384/print_providers.json").json()
     assert [p["id"] for p in providers] == [36, 48]
@@ -201,6 +201,42 @@ def test_catalog_lists_blueprints_providers_and_provider_locations(api: str) -> 
         call("GET", f"{api}/catalog/blueprints/384/print_providers/99/variants.json"), 404
     )
     assert_envelope(call("GET", f"{api}/catalog/blueprints/5.json"), 404)
+
+
+def test_sticker_blueprint_has_small_front_print_areas_and_one_out_of_stock_variant(
+    api: str, shop: str
+) -> None:
+    assert call("GET", f"{api}/catalog/blueprints/400.json").json()["title"] == "Kiss-Cut Stickers"
+    providers = call("GET", f"{api}/catalog/blueprints/400/print_providers.json").json()
+    assert providers == [{"id": 99, "title": "Printify Choice"}]
+    url = f"{api}/catalog/blueprints/400/print_providers/99/variants.json"
+    assert [v["id"] for v in call("GET", url).json()["variants"]] == [40000]
+    everything = call("GET", url, params={"show-out-of-stock": 1}).json()["variants"]
+    assert [(v["id"], v["title"], v["placeholders"]) for v in everything] == [
+        (40000, '3" x 3"', [{"position": "front", "width": 900, "height": 900}]),
+        (40001, '4" x 4"', [{"position": "front", "width": 1200, "height": 1200}]),
+    ]
+    art = upload(api)["id"]
+    image = {"id": art, "x": 0.5, "y": 0.5, "scale": 1, "angle": 0}
+    sticker = tee(
+        art,
+        blueprint_id=400,
+        variants=[{"id": 40000, "price": 400}, {"id": 40001, "price": 500}],
+        print_areas=[
+            {
+                "variant_ids": [40000, 40001],
+                "placeholders": [{"position": "front", "images": [image]}],
+            }
+        ],
+    )
+    product = create(shop, sticker)
+    assert [(v["id"], v["is_available"]) for v in product["variants"]] == [
+        (40000, True),
+        (40001, False),
+    ]
+    assert [o["type"] for o in product["options"]] == ["size"]
+    sticker["print_areas"][0]["placeholders"][0]["position"] = "back"
+    assert_envelope(call("POST", f"{shop}/products.json", json=sticker), 400, 8150)
 
 
 # ---- uploads ------------------------------------------------------------------------------------
@@ -253,6 +289,21 @@ def test_upload_by_url_fetches_loopback_and_fabricates_for_public_hosts(api: str
     assert (public["width"], public["height"]) == (4500, 5400)
     missing = {"file_name": "m.png", "url": source["preview_url"].replace(source["id"], "0" * 24)}
     assert_envelope(call("POST", f"{api}/uploads/images.json", json=missing), 400, 8150)
+
+
+def test_upload_by_url_reads_a_large_file_to_its_end(api: str) -> None:
+    noisy = Image.frombytes("RGB", (700, 700), (bytes(range(256)) * 5743)[: 700 * 700 * 3])
+    buffer = io.BytesIO()
+    noisy.save(buffer, "PNG", compress_level=0)
+    source = upload(api, buffer.getvalue())
+    assert source["size"] > 1_000_000  # arrives in many chunks
+    fetched = call(
+        "POST",
+        f"{api}/uploads/images.json",
+        json={"file_name": "big.png", "url": source["preview_url"]},
+    )
+    assert fetched.status_code == 200, fetched.text
+    assert (fetched.json()["size"], fetched.json()["width"]) == (source["size"], 700)
 
 
 def test_uploads_are_paginated_newest_first_and_archive_hides_them(api: str) -> None:

@@ -252,7 +252,10 @@ class PrintifyClient:
         if breaker is None:
             return call()
         try:
-            return breaker.call(call)
+            # `calling()` holds the breaker's lock only to check and record; `call()` would hold
+            # it through the HTTP exchange and send this process's Printify calls one at a time.
+            with breaker.calling():
+                return call()
         except pybreaker.CircuitBreakerError:
             raise PrintifyUnavailable(
                 "Printify circuit is open after repeated failures",

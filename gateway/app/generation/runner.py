@@ -45,6 +45,7 @@ from gateway.app.images.service import ImageOrigin
 from gateway.app.imaging.pipeline import ProcessedImage
 from gateway.app.imaging.storage import Storage
 from gateway.app.imaging.validation import ImageLimits, ImageRejected
+from gateway.app.leases import LeaseHeartbeat
 from gateway.app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,31 +72,35 @@ def _worker_id() -> str:
 class LeaseControl:
     """The JobControl a backend sees: progress, cancellation, deadline, remembered external id.
 
-    A heartbeat thread renews the lease; once renewal fails (the job was cancelled or the lease was
-    taken over) `should_stop` turns true.
+    A heartbeat renews the lease (and writes the latest progress); once renewal fails (the job was
+    cancelled or the lease was taken over) `should_stop` turns true.
     """
 
     def __init__(self, engine: Engine, job: JobRow, owner: str, settings: Settings) -> None:
         self._engine = engine
-        self._job_id = job.id
-        self._owner = owner
-        self._lease_seconds = settings.job_lease_seconds
         started = job.started_at or utcnow()
         elapsed = (utcnow() - started).total_seconds()
         self._deadline = time.monotonic() + max(0.0, settings.generation_timeout_seconds - elapsed)
         self._external_id = job.external_id
         self._progress: float | None = None
-        self._lost = threading.Event()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._heartbeat, daemon=True, name="lease")
+        self._processing = JOBS.c.status == JobStatus.PROCESSING
+        self._owned = and_(JOBS.c.id == job.id, JOBS.c.lease_owner == owner, self._processing)
+        self._heartbeat = LeaseHeartbeat(
+            engine,
+            JOBS,
+            job.id,
+            owner,
+            settings.job_lease_seconds,
+            condition=self._processing,
+            extra_values=self._progress_values,
+        )
 
     def __enter__(self) -> LeaseControl:
-        self._thread.start()
+        self._heartbeat.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join(timeout=5)
+        self._heartbeat.__exit__(*exc)
 
     @property
     def deadline(self) -> float:
@@ -105,44 +110,20 @@ class LeaseControl:
     def external_id(self) -> str | None:
         return self._external_id
 
-    def _owned(self) -> object:
-        return and_(
-            JOBS.c.id == self._job_id,
-            JOBS.c.lease_owner == self._owner,
-            JOBS.c.status == JobStatus.PROCESSING,
-        )
-
     def remember_external_id(self, external_id: str) -> None:
         self._external_id = external_id
         with self._engine.begin() as connection:
-            connection.execute(update(JOBS).where(self._owned()).values(external_id=external_id))
+            connection.execute(update(JOBS).where(self._owned).values(external_id=external_id))
 
     def report_progress(self, fraction: float) -> None:
         self._progress = max(0.0, min(1.0, fraction))
-        self._renew()
+        self._heartbeat.renew()
 
     def should_stop(self) -> bool:
-        return self._lost.is_set()
+        return self._heartbeat.lost.is_set()
 
-    def _renew(self) -> None:
-        values: dict[str, object] = {
-            "lease_expires_at": utcnow() + timedelta(seconds=self._lease_seconds)
-        }
-        if self._progress is not None:
-            values["progress"] = self._progress
-        try:
-            with self._engine.begin() as connection:
-                result = connection.execute(update(JOBS).where(self._owned()).values(**values))
-        except Exception:
-            log.exception("lease renewal failed for %s", self._job_id)
-            return
-        if result.rowcount != 1:
-            self._lost.set()
-
-    def _heartbeat(self) -> None:
-        interval = max(0.2, self._lease_seconds / 3)
-        while not self._done.wait(interval):
-            self._renew()
+    def _progress_values(self) -> dict[str, object]:
+        return {} if self._progress is None else {"progress": self._progress}
 
 
 def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool:

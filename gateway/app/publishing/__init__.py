@@ -34,7 +34,7 @@ def init_app(app: Flask, settings: Settings, queue: JobQueue) -> PublishingConte
         upload_timeouts=Timeouts(read=settings.printify_upload_timeout_seconds),
         policy=RetryPolicy(attempts=settings.backend_max_attempts),
     )
-    pacer = build_pacer(settings)
+    pacer = build_pacer(settings, generation.engine)
     make_breaker = partial(
         build_breaker,
         generation.engine,

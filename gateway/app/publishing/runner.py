@@ -9,8 +9,9 @@ marker tag, the lock of a started publish) and adopts it instead of sending agai
 publish was requested is always told the outcome (`publishing_succeeded` or `publishing_failed`),
 so it is never left locked.
 
-Work is leased like generation jobs: a claim is a conditional update; every save renews the lease
-and is conditional on still holding it; an expired lease makes the publication due again.
+Work is leased like generation jobs: a claim is a conditional update; a heartbeat renews the lease
+while the worker runs (a slow upload never outlives it); every save is conditional on still holding
+it; only a dead worker's expired lease makes the publication due again.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from gateway.app.events import service as events
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
+from gateway.app.leases import LeaseHeartbeat
 from gateway.app.publishing import presenter, printfiles
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.context import PublishingContext
@@ -475,33 +477,39 @@ def run_publication(context: PublishingContext, publication_id: str) -> bool:
     owner = _owner()
     if not claim(context, publication_id, owner):
         return False
-    try:
-        _advance(context, publication_id, owner)
-    except LeaseLost:
-        log.warning("publication %s: lease lost; another worker carries on", publication_id)
-    except PacingDelay as delay:
-        _save(
-            context,
-            publication_id,
-            owner,
-            attempts=_load(context, publication_id).attempts - 1,
-            next_attempt_at=utcnow() + timedelta(seconds=delay.seconds),
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-    except PrintifyUnavailable as error:
-        attempts = _load(context, publication_id).attempts
-        if attempts >= context.settings.publish_max_attempts:
-            message = f"gave up after {attempts} attempts: {error}"
-            _fail(context, publication_id, owner, "EXTERNAL_SERVICE_ERROR", message)
-        else:
-            log.info("publication %s: %s; retrying later", publication_id, error)
-            _retry_later(context, publication_id, owner, error)
-    except PrintifyError as error:
-        _fail(context, publication_id, owner, _error_code(error), str(error))
-    except Exception as error:
-        log.exception("publication %s crashed", publication_id)
-        _fail(context, publication_id, owner, "INTERNAL_ERROR", str(error) or type(error).__name__)
+    heartbeat = LeaseHeartbeat(
+        context.engine, PUBLICATIONS, publication_id, owner, context.settings.publish_lease_seconds
+    )
+    with heartbeat:
+        try:
+            _advance(context, publication_id, owner)
+        except LeaseLost:
+            log.warning("publication %s: lease lost; another worker carries on", publication_id)
+        except PacingDelay as delay:
+            _save(
+                context,
+                publication_id,
+                owner,
+                attempts=_load(context, publication_id).attempts - 1,
+                next_attempt_at=utcnow() + timedelta(seconds=delay.seconds),
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        except PrintifyUnavailable as error:
+            attempts = _load(context, publication_id).attempts
+            if attempts >= context.settings.publish_max_attempts:
+                message = f"gave up after {attempts} attempts: {error}"
+                _fail(context, publication_id, owner, "EXTERNAL_SERVICE_ERROR", message)
+            else:
+                log.info("publication %s: %s; retrying later", publication_id, error)
+                _retry_later(context, publication_id, owner, error)
+        except PrintifyError as error:
+            _fail(context, publication_id, owner, _error_code(error), str(error))
+        except Exception as error:
+            log.exception("publication %s crashed", publication_id)
+            _fail(
+                context, publication_id, owner, "INTERNAL_ERROR", str(error) or type(error).__name__
+            )
     return True
 
 
