@@ -86,3 +86,11 @@ def hooks(
     """Per-test webhook subscriptions on the module's gateway, removed afterwards."""
     with Hooks(gateway, receiver, request.node.name) as helper:
         yield helper
+
+
+@pytest.fixture(scope="module")
+def printify_emulator() -> Iterator[EmulatorProcess]:
+    """The Printify emulator, one process per test module (tests reset its knobs and state)."""
+    emulator = EmulatorProcess("tests.emulators.printify").start()
+    yield emulator
+    emulator.stop()
