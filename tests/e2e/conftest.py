@@ -6,10 +6,12 @@ tests that kill or reconfigure processes start their own (`start_gateway`).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.e2e.harness import Gateway
 from tests.e2e.webhooks import Hooks, start_receiver
@@ -94,3 +96,19 @@ def printify_emulator() -> Iterator[EmulatorProcess]:
     emulator = EmulatorProcess("tests.emulators.printify").start()
     yield emulator
     emulator.stop()
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def mode_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """A gateway's engines: embedded (SQLite, SQLite queue) or distributed (PostgreSQL, Redis
+    queue) under a Redis key prefix of its own, whose keys are removed afterwards."""
+    prefix = f"pode2e{secrets.token_hex(4)}"
+    if request.param == "embedded":
+        yield {"REDIS_PREFIX": prefix}
+        return
+    redis_url = request.getfixturevalue("redis_url")
+    database = request.getfixturevalue("make_postgres_database")()
+    yield {"DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix}
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)

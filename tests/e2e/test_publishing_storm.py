@@ -10,12 +10,9 @@ with exactly one product in the emulator (counted by the publication's marker ta
 
 from __future__ import annotations
 
-import secrets
 import signal
-from collections.abc import Iterator
 
 import pytest
-import redis
 
 from tests.conftest import emulator_stats
 from tests.e2e.conftest import GatewayFactory
@@ -38,21 +35,6 @@ STORM = {
     "any": {"fail_ratio": 0.15, "rate_limit_ratio": 0.15},
     **{route: {"lost_responses": count} for route, count in LOST.items()},
 }
-
-
-@pytest.fixture(params=["embedded", "distributed"])
-def mode_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """Embedded, or PostgreSQL + Redis under a key prefix of its own (removed afterwards)."""
-    prefix = f"podstorm{secrets.token_hex(4)}"
-    if request.param == "embedded":
-        yield {"REDIS_PREFIX": prefix}
-        return
-    redis_url = request.getfixturevalue("redis_url")
-    database = request.getfixturevalue("make_postgres_database")()
-    yield {"DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix}
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"*{prefix}*"):
-        client.delete(key)
 
 
 @pytest.fixture(autouse=True)

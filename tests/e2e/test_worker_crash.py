@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
-import redis
 import requests
 
 from tests.e2e.harness import wait_for
-
-
-@pytest.fixture(params=["embedded", "distributed"])
-def mode_env(request: pytest.FixtureRequest):
-    """Embedded (SQLite + SQLite queue) or distributed (PostgreSQL + Redis queue, own key prefix)."""
-    prefix = f"podcrash{secrets.token_hex(4)}"
-    if request.param == "embedded":
-        yield {"REDIS_PREFIX": prefix}
-        return
-    redis_url = request.getfixturevalue("redis_url")
-    database = request.getfixturevalue("make_postgres_database")()
-    yield {"DATABASE_URL": database, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix}
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"*{prefix}*"):
-        client.delete(key)
 
 
 @pytest.fixture
