@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from gateway.app import versioning
 from gateway.app.imaging.validation import ImageRejected
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def error_response(
     """The documented error for this request: v2 problem+json, v1 envelope, or an HTML page."""
     status = STATUS_BY_CODE.get(code, 500)
     details = details or {}
-    if request.path.startswith("/api/v2/"):
+    if versioning.is_v2():
         response = jsonify(_v2_body(code, status, message, details))
         response.mimetype = "application/problem+json"
     elif _wants_api_response():

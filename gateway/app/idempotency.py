@@ -20,6 +20,7 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gateway.app import versioning
 from gateway.app.database import UTCDateTime, utcnow
 from gateway.app.errors import Conflict, GatewayError, ValidationFailed, error_response
 from gateway.app.extensions import db
@@ -134,7 +135,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     response = Response(
         record.response_body, status=record.response_status, mimetype="application/json"
     )
-    if request.path.startswith("/api/v2/") and (record.response_status or 0) >= 400:
+    if versioning.is_v2() and (record.response_status or 0) >= 400:
         response.mimetype = "application/problem+json"
     response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -147,13 +148,14 @@ def _as_response(result: Any) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def idempotent(required: bool = False) -> Callable[[F], F]:
-    """Make a POST handler honour Idempotency-Key (required on v2's generate and batch)."""
+def idempotent(*, required_in_v2: bool = False) -> Callable[[F], F]:
+    """Make a POST handler honour Idempotency-Key; `required_in_v2` makes v2 callers send one
+    (generate and batch: the calls a retry must never run twice)."""
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = presented_key(required=required)
+            key = presented_key(required=required_in_v2 and versioning.is_v2())
             if key is None:
                 return fn(*args, **kwargs)
             owner = require_principal().rate_identity

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -127,6 +128,9 @@ class Settings(BaseSettings):
         100, validation_alias="RATE_LIMIT_ENTERPRISE_MULTIPLIER", ge=1
     )
     rate_limit_enabled: bool = Field(True, validation_alias="RATE_LIMIT_ENABLED")
+
+    api_v1_deprecated_on: date = Field(date(2026, 12, 1), validation_alias="API_V1_DEPRECATED_ON")
+    api_v1_sunset_on: date = Field(date(2027, 12, 1), validation_alias="API_V1_SUNSET_ON")
 
     log_format: Literal["text", "json"] = Field("text", validation_alias="LOG_FORMAT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")

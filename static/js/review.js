@@ -16,12 +16,18 @@
     window.setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
   }
 
+  /* A fresh Idempotency-Key for one batch action (API v2 requires one on batch calls). */
+  function idempotencyKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
   /* The human message of a failed request: the API's JSON error, or the error page's text. */
   function errorMessage(xhr) {
     const text = xhr.responseText || "";
     try {
       const body = JSON.parse(text);
-      if (body && body.error) return body.error;
+      if (body && (body.detail || body.error)) return body.detail || body.error;
     } catch (ignored) {
       const page = new DOMParser().parseFromString(text, "text/html");
       const message = page.querySelector(".error-page p:not(.error-code)");
@@ -340,10 +346,15 @@
       let response;
       let result = null;
       try {
-        response = await fetch("/api/v1/batch/" + action, {
+        response = await fetch("/api/v2/batch/" + action, {
           method: "POST",
           credentials: "same-origin",
-          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+          headers: {
+            "Content-Type": "application/json",
+            Accept: "application/json",
+            "X-CSRFToken": csrfToken(),
+            "Idempotency-Key": idempotencyKey(),
+          },
           body: JSON.stringify(body),
         });
         result = await response.json();
@@ -354,7 +365,7 @@
         if (bar) bar.classList.remove("is-busy");
       }
       if (!response.ok) {
-        toast((result && result.error) || "Batch " + action + " failed (" + response.status + ")", "error");
+        toast((result && result.detail) || "Batch " + action + " failed (" + response.status + ")", "error");
         return;
       }
       showOutcome(action, result);

@@ -676,7 +676,7 @@ def test_queue_queries_walk_the_indexes_on_sqlite(app, client, key):
     clone(app, source, 5, start=datetime(2024, 1, 1, tzinfo=UTC))
     with app.app_context():
         image = db.session.get(Image, source)
-        cursor = queries.Cursor.of(image)
+        cursor = queries.QUEUE_ORDER.cursor_of(image)
         statements: list[tuple[str, object]] = []
 
         def capture(conn, cursor_, statement, parameters, context, executemany):

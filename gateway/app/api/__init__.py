@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, render_template
+from flask import Blueprint, Flask, Response, jsonify, render_template
 
-from gateway.app.api.v1 import build_blueprint as build_v1
+from gateway.app import versioning
+from gateway.app.api import common
+from gateway.app.api.v1 import build_blueprint
 from gateway.app.extensions import csrf
-
-VERSIONS = [{"version": "v1", "status": "current", "docs": "/api/v1/swagger.json"}]
 
 
 def build_docs_blueprint() -> Blueprint:
@@ -15,12 +15,14 @@ def build_docs_blueprint() -> Blueprint:
 
     @blueprint.get("/api/docs")
     def docs() -> str:
-        specs = [{"name": v["version"], "url": v["docs"]} for v in VERSIONS]
+        specs = [
+            {"name": v["version"], "url": v["docs"]} for v in versioning.versions(common.settings())
+        ]
         return render_template("api_docs.html", specs=specs)
 
     @blueprint.get("/api/version")
     def versions() -> object:
-        return jsonify({"versions": VERSIONS})
+        return jsonify({"versions": versioning.versions(common.settings())})
 
     return blueprint
 
@@ -28,7 +30,14 @@ def build_docs_blueprint() -> Blueprint:
 def init_app(app: Flask) -> None:
     """API blueprints; exempt from form CSRF because API keys (not cookies) authenticate them,
     and a session caller's unsafe requests are checked in `accounts.sessions`."""
-    v1 = build_v1()
-    csrf.exempt(v1)
-    app.register_blueprint(v1)
+    for version in (1, 2):
+        blueprint = build_blueprint(version)
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
     app.register_blueprint(build_docs_blueprint())
+
+    @app.after_request
+    def announce_v1_sunset(response: Response) -> Response:
+        if versioning.request_is_v1():
+            versioning.mark_deprecated(response, common.settings())
+        return response

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import current_app, request
 
+from gateway.app import versioning
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation.runner import GenerationContext
+from gateway.app.pagination import Keyset
 from gateway.app.queue import JobQueue
 from gateway.app.settings import Settings
 
@@ -59,6 +62,27 @@ def enqueue_generation(job_id: str) -> None:
 
 def base_url() -> str:
     return settings().resolved_base_url
+
+
+def api_url(path: str) -> str:
+    """An absolute URL to `path` in the API version this request speaks."""
+    version = 2 if versioning.is_v2() else 1
+    return f"{base_url()}/api/v{version}{path}"
+
+
+def cursor_page(
+    keyset: Keyset, statement: Any, present: Callable[[Sequence[Any]], list[Any]]
+) -> dict[str, Any]:
+    """v2's list answer: `{items, next_cursor}` for `?limit=&cursor=` over `statement`."""
+    if "page" in request.args:
+        raise ValidationFailed(
+            "v2 pages with cursor, not page", {"page": "use cursor (next_cursor of a page)"}
+        )
+    limit = int_arg("limit", 50, minimum=1, maximum=200)
+    rows, next_cursor = keyset.page(
+        db.session, statement, limit=limit, cursor=request.args.get("cursor") or None
+    )
+    return {"items": present(rows), "next_cursor": next_cursor}
 
 
 def int_arg(name: str, default: int, *, minimum: int, maximum: int) -> int:

@@ -21,6 +21,7 @@ from gateway.app.generation.params import EditParams, GenerationParams
 from gateway.app.generation.states import FINAL_JOB_STATUSES, JobStatus
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
+from gateway.app.pagination import Keyset
 
 Enqueue = Callable[[str], None]
 
@@ -195,11 +196,21 @@ def cancel_job(
     return job
 
 
-def list_jobs(session: Session, *, status: str | None, limit: int) -> list[GenerationJob]:
-    statement = select(GenerationJob).order_by(GenerationJob.created_at.desc(), GenerationJob.id)
+BY_CREATED = Keyset(GenerationJob.created_at, GenerationJob.id)
+
+
+def jobs_query(*, status: str | None) -> Any:
+    """`select(GenerationJob)`, narrowed to one status when given."""
+    statement = select(GenerationJob)
     if status:
         v.choice(status, "status", [str(s) for s in JobStatus])
         statement = statement.where(GenerationJob.status == status)
+    return statement
+
+
+def list_jobs(session: Session, *, status: str | None, limit: int) -> list[GenerationJob]:
+    """The newest `limit` jobs (v1's list)."""
+    statement = BY_CREATED.ordered(jobs_query(status=status))
     return list(session.scalars(statement.limit(limit)))
 
 

@@ -25,6 +25,7 @@ from gateway.app.imaging.phash import hamming_distance, hash_bands
 from gateway.app.imaging.pipeline import ProcessedImage, process_image
 from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
+from gateway.app.pagination import Keyset
 
 
 def _signed64(value: int) -> int:
@@ -362,6 +363,9 @@ class ImageQuery:
     has_duplicates: bool | None = None
     has_warnings: bool | None = None
     job_id: str | None = None
+
+
+BY_CREATED = Keyset(Image.created_at, Image.id)
 
 
 def filtered(query: ImageQuery) -> Any:

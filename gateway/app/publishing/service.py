@@ -22,6 +22,7 @@ from gateway.app.events import service as events
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus, can_move
+from gateway.app.pagination import Keyset
 from gateway.app.publishing import presenter, printfiles
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.catalog import external_error
@@ -286,6 +287,21 @@ def unpublish(
     return publication
 
 
+BY_CREATED = Keyset(Publication.created_at, Publication.id)
+
+
+def publications_query(*, status: str | None = None, image_id: str | None = None) -> Any:
+    """`select(Publication)` narrowed by status and image."""
+    query = select(Publication)
+    if status:
+        query = query.where(
+            Publication.status == v.choice(status, "status", [s.value for s in PublicationStatus])
+        )
+    if image_id:
+        query = query.where(Publication.image_id == image_id)
+    return query
+
+
 def list_publications(
     session: Session,
     *,
@@ -294,19 +310,9 @@ def list_publications(
     page: int = 1,
     per_page: int = 50,
 ) -> dict[str, Any]:
-    query = select(Publication)
-    if status:
-        query = query.where(
-            Publication.status == v.choice(status, "status", [s.value for s in PublicationStatus])
-        )
-    if image_id:
-        query = query.where(Publication.image_id == image_id)
+    query = publications_query(status=status, image_id=image_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Publication.created_at.desc(), Publication.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
+    rows = session.scalars(BY_CREATED.ordered(query).offset((page - 1) * per_page).limit(per_page))
     return {
         "items": [presenter.to_dict(row) for row in rows],
         "total": total,

@@ -8,21 +8,19 @@ while other reviewers move images out of the filtered set.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from gateway.app.errors import ValidationFailed
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageQuery
+from gateway.app.pagination import Cursor
 
 PAGE_SIZE = 50
 MAX_ARRIVALS = 200
@@ -78,52 +76,15 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """A position in (created_at, id) order, passed around as an opaque URL-safe token."""
-
-    created_at: datetime
-    image_id: str
-
-    @classmethod
-    def of(cls, image: Image) -> Cursor:
-        return cls(image.created_at, image.id)
-
-    def encode(self) -> str:
-        raw = f"{self.created_at.astimezone(UTC).isoformat()}|{self.image_id}"
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str, field: str = "cursor") -> Cursor:
-        """The cursor in `token`; a 400 for anything we did not hand out."""
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            stamp, image_id = raw.split("|", 1)
-            created_at = datetime.fromisoformat(stamp)
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise ValidationFailed(f"{field} is not valid", {field: "is not valid"}) from None
-        if created_at.tzinfo is None or not image_id or len(image_id) > 64:
-            raise ValidationFailed(f"{field} is not valid", {field: "is not valid"})
-        return cls(created_at.astimezone(UTC), image_id)
+QUEUE_ORDER = images.BY_CREATED
 
 
 def _beyond(cursor: Cursor, *, ascending: bool) -> ColumnElement[bool]:
-    """Rows strictly after `cursor` in the given direction.
-
-    Spelled `created_at >= c AND (created_at > c OR id > i)` rather than as a row-value
-    comparison: the first term is a range both SQLite and PostgreSQL seek to in the index, the
-    second only sorts out the few rows that share the cursor's timestamp.
-    """
-    stamp, image_id = cursor.created_at, cursor.image_id
-    if ascending:
-        return and_(Image.created_at >= stamp, or_(Image.created_at > stamp, Image.id > image_id))
-    return and_(Image.created_at <= stamp, or_(Image.created_at < stamp, Image.id < image_id))
+    return QUEUE_ORDER.beyond(cursor, ascending=ascending)
 
 
 def _ordered(statement: Any, *, ascending: bool) -> Any:
-    if ascending:
-        return statement.order_by(Image.created_at.asc(), Image.id.asc())
-    return statement.order_by(Image.created_at.desc(), Image.id.desc())
+    return QUEUE_ORDER.ordered(statement, ascending=ascending)
 
 
 @dataclass(frozen=True)
@@ -133,6 +94,10 @@ class Page:
     items: list[Image]
     next_cursor: str | None
     prev_cursor: str | None
+
+
+def _token(image: Image) -> str:
+    return QUEUE_ORDER.encode(QUEUE_ORDER.cursor_of(image))
 
 
 def page(
@@ -155,7 +120,7 @@ def page(
         if len(rows) <= limit:
             return page(session, query, limit=limit)
         items = list(reversed(rows[:limit]))
-        return Page(items, Cursor.of(items[-1]).encode(), Cursor.of(items[0]).encode())
+        return Page(items, _token(items[-1]), _token(items[0]))
     statement = query.statement()
     if after is not None:
         statement = statement.where(_beyond(after, ascending=ascending))
@@ -164,8 +129,8 @@ def page(
     more = len(rows) > limit
     return Page(
         items,
-        Cursor.of(items[-1]).encode() if items and more else None,
-        Cursor.of(items[0]).encode() if items and after is not None else None,
+        _token(items[-1]) if items and more else None,
+        _token(items[0]) if items and after is not None else None,
     )
 
 
@@ -175,7 +140,7 @@ def neighbours(session: Session, query: ReviewQuery, image: Image) -> tuple[str 
     `image` need not match the filter any more (it may just have been approved): its position
     still tells where the rest of the queue continues.
     """
-    cursor = Cursor.of(image)
+    cursor = QUEUE_ORDER.cursor_of(image)
     found: list[str | None] = []
     for ascending in (not query.ascending, query.ascending):
         statement = query.statement().where(_beyond(cursor, ascending=ascending))

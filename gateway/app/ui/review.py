@@ -32,11 +32,12 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.thumbnails import thumbnail_dimensions
+from gateway.app.pagination import Cursor
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
 from gateway.app.review import queries
 from gateway.app.review import service as review
-from gateway.app.review.queries import Cursor, ReviewQuery, Sort
+from gateway.app.review.queries import QUEUE_ORDER, ReviewQuery, Sort
 from gateway.app.security import Principal
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
@@ -77,7 +78,7 @@ def _day(name: str) -> date | None:
 
 def _cursor(name: str) -> Cursor | None:
     raw = request.args.get(name)
-    return Cursor.decode(raw, name) if raw else None
+    return QUEUE_ORDER.decode(raw, name) if raw else None
 
 
 def query_args(query: ReviewQuery) -> dict[str, str]:

@@ -6,6 +6,7 @@ their own; admins see all. The API and the admin page both come through here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from gateway.app.database import utcnow
 from gateway.app.errors import Conflict, NotFound, ValidationFailed
 from gateway.app.events import service as events
 from gateway.app.events.models import OutboxEvent
+from gateway.app.pagination import Keyset
 from gateway.app.webhooks import signing, ssrf
 from gateway.app.webhooks.models import (
     UNFINISHED,
@@ -322,11 +324,26 @@ def redeliver(
 def list_deliveries(
     session: Session, subscription: WebhookSubscription, *, limit: int, status: str | None = None
 ) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
-    """The newest deliveries first, each with its attempts in order."""
+    """The newest deliveries first, each with its attempts in order (v1's list)."""
+    query = deliveries_query(subscription, status=status)
+    deliveries = list(session.scalars(BY_SEQUENCE.ordered(query).limit(limit)))
+    return with_attempts(session, deliveries)
+
+
+BY_SEQUENCE = Keyset(WebhookDelivery.sequence, WebhookDelivery.id)
+
+
+def deliveries_query(subscription: WebhookSubscription, *, status: str | None = None) -> Any:
     query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
     if status:
         query = query.where(WebhookDelivery.status == status)
-    deliveries = list(session.scalars(query.order_by(WebhookDelivery.sequence.desc()).limit(limit)))
+    return query
+
+
+def with_attempts(
+    session: Session, deliveries: Sequence[WebhookDelivery]
+) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
+    """Each delivery with its attempts in order, in two queries."""
     attempts: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
     if deliveries:
         rows = session.scalars(

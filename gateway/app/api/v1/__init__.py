@@ -1,11 +1,16 @@
-"""API v1: one blueprint, one flask-restx Api, one Namespace per resource."""
+"""The API's resources: one flask-restx Namespace per resource, served as v1 and as v2.
+
+v2 (`/api/v2`) serves these same namespaces; where the versions differ (errors, pagination,
+required Idempotency-Key) a resource asks `versioning.is_v2()`, and `api.spec` documents it.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_restx import Api
+from flask_restx import Namespace
 
 from gateway.app.api.common import AUTHORIZATIONS
+from gateway.app.api.spec import VersionedApi
 from gateway.app.api.v1 import (
     account,
     batch,
@@ -17,14 +22,37 @@ from gateway.app.api.v1 import (
     webhooks,
 )
 
+NAMESPACES: tuple[Namespace, ...] = (
+    generation.ns,
+    jobs.ns,
+    images.ns,
+    batch.ns,
+    account.ns,
+    operations.ns,
+    webhooks.ns,
+    publishing.templates_ns,
+    publishing.publications_ns,
+    publishing.products_ns,
+    publishing.catalog_ns,
+)
+DESCRIPTIONS = {
+    1: "Deprecated: every answer carries `Deprecation`, `Sunset` and a `Link` to v2. "
+    "Errors are `{error, code, details, request_id}`; lists page by `page`.",
+    2: "Errors are RFC 9457 problem+json; lists page by `cursor` (`{items, next_cursor}`); "
+    "`Idempotency-Key` is required on generate and batch calls.",
+}
 
-def build_blueprint() -> Blueprint:
-    blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-    api = Api(
+
+def build_blueprint(version: int = 1) -> Blueprint:
+    """The API at /api/v{version}: every namespace, documented for that version."""
+    blueprint = Blueprint(f"api_v{version}", __name__, url_prefix=f"/api/v{version}")
+    api = VersionedApi(
         blueprint,
-        version="1.0",
-        title="POD Gateway API v1",
-        description="Prompts to reviewed print-on-demand products. Authenticate with X-API-Key.",
+        api_version=version,
+        version=f"{version}.0",
+        title=f"POD Gateway API v{version}",
+        description="Prompts to reviewed print-on-demand products. Authenticate with X-API-Key. "
+        + DESCRIPTIONS[version],
         doc="/docs",
         authorizations=AUTHORIZATIONS,
         security=[{"apikey": []}],
@@ -32,21 +60,9 @@ def build_blueprint() -> Blueprint:
 
     @api.errorhandler(Exception)
     def defer_to_app(error: Exception) -> None:
-        """Hand every error to the app's handler so v1 answers in the documented envelope."""
+        """Hand every error to the app's handler so each version answers in its own shape."""
         raise error
 
-    for namespace in (
-        generation.ns,
-        jobs.ns,
-        images.ns,
-        batch.ns,
-        account.ns,
-        operations.ns,
-        webhooks.ns,
-        publishing.templates_ns,
-        publishing.publications_ns,
-        publishing.products_ns,
-        publishing.catalog_ns,
-    ):
+    for namespace in NAMESPACES:
         api.add_namespace(namespace)
     return blueprint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_restx import Namespace, Resource
 
 from gateway.app import validation as v
-from gateway.app.api import common
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import publishing as publishing_api
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
@@ -24,12 +24,13 @@ def _ids(body: dict) -> list[str]:
 
 @ns.route("/approve")
 class BatchApprove(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
+    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchIds"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids", m["Error"])
     @api_access("review", "approval")
-    @idempotent()
+    @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
         body = v.require_object(common.json_body())
@@ -40,12 +41,13 @@ class BatchApprove(Resource):
 
 @ns.route("/reject")
 class BatchReject(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
+    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchReject"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids or reason", m["Error"])
     @api_access("review", "approval")
-    @idempotent()
+    @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Reject each pending image with one reason; already rejected ones are skipped."""
         body = v.require_object(common.json_body())
@@ -62,11 +64,12 @@ class BatchReject(Resource):
 
 @ns.route("/delete")
 class BatchDelete(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
+    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchDelete"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @api_access("review", "approval")
-    @idempotent()
+    @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Delete images; published ones need force."""
         body = v.require_object(common.json_body())
@@ -80,13 +83,14 @@ class BatchDelete(Resource):
 
 @ns.route("/publish")
 class BatchPublish(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
+    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchPublish"])
     @ns.response(
         200, "Per-item outcome, plus the publication of each queued image", m["BatchResult"]
     )
     @api_access("publish", "publishing")
-    @idempotent()
+    @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Queue a publication per approved image with one template; Printify's limits pace them."""
         return publishing.batch_publish(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource
 
-from gateway.app.api import common
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.generation import service
@@ -25,7 +25,7 @@ def accepted(job_id: str) -> dict[str, str]:
     return {
         "job_id": job_id,
         "status": "pending",
-        "status_url": f"{base}/api/v1/jobs/{job_id}",
+        "status_url": common.api_url(f"/jobs/{job_id}"),
         "websocket_url": f"{ws_base}/ws/jobs/{job_id}",
     }
 
@@ -37,7 +37,8 @@ def _requester() -> Requester:
 
 @ns.route("/generate")
 class Generate(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
+    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["GenerateRequest"])
     @ns.response(202, "Job queued", m["JobAccepted"])
     @ns.response(400, "Invalid parameters", m["Error"])
@@ -45,7 +46,7 @@ class Generate(Resource):
     @ns.response(429, "Rate limit exceeded", m["Error"])
     @ns.response(503, "Backend not configured or its circuit is open", m["Error"])
     @api_access("generate", "generation")
-    @idempotent()
+    @idempotent(required_in_v2=True)
     def post(self) -> tuple[dict, int]:
         """Queue a generation job (runs in the background; poll status_url or the websocket)."""
         params = parse_generate(common.json_body(), common.settings())

@@ -7,7 +7,8 @@ from flask_restx import Namespace, Resource
 from werkzeug.datastructures import FileStorage
 
 from gateway.app import validation as v
-from gateway.app.api import common
+from gateway.app import versioning
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import publishing as publishing_api
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import ValidationFailed
@@ -49,11 +50,10 @@ class ImageList(Resource):
         }
     )
     @ns.response(200, "A page of images, newest first", m["ImagePage"])
+    @spec.cursor_paged(ns, "ImageSummary")
     @api_access("read", "read")
     def get(self) -> dict:
-        """List images with filters and offset pagination."""
-        per_page = common.int_arg("limit", 50, minimum=1, maximum=200)
-        page = common.int_arg("page", 1, minimum=1, maximum=1_000_000)
+        """List images with filters, newest first (v1: by page; v2: by cursor)."""
         query = ImageQuery(
             status=request.args.get("status") or None,
             q=v.clean_text(request.args.get("q"), "q", max_length=200) or None,
@@ -61,8 +61,16 @@ class ImageList(Resource):
             has_duplicates=common.bool_arg("has_duplicates"),
             has_warnings=common.bool_arg("has_warnings"),
         )
-        items, total = service.list_page(db.session, query, page=page, per_page=per_page)
         base = common.base_url()
+        if versioning.is_v2():
+            return common.cursor_page(
+                service.BY_CREATED,
+                service.filtered(query),
+                lambda rows: [presenter.summary(image, base) for image in rows],
+            )
+        per_page = common.int_arg("limit", 50, minimum=1, maximum=200)
+        page = common.int_arg("page", 1, minimum=1, maximum=1_000_000)
+        items, total = service.list_page(db.session, query, page=page, per_page=per_page)
         return {
             "items": [presenter.summary(image, base) for image in items],
             "total": total,
@@ -172,7 +180,7 @@ class Publish(Resource):
             "publication_id": publication.id,
             "status": publication.status,
             "dry_run": publication.dry_run,
-            "status_url": f"{common.base_url()}/api/v1/publications/{publication.id}",
+            "status_url": common.api_url(f"/publications/{publication.id}"),
             "readiness": publication.readiness,
         }, 202
 

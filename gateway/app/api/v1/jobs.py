@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import request
 from flask_restx import Namespace, Resource
 
 from gateway.app import validation as v
-from gateway.app.api import common
+from gateway.app import versioning
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.generation import service
+from gateway.app.generation.models import GenerationJob
 from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
 
@@ -34,13 +38,21 @@ def job_body(job_id: str) -> dict:
 class JobList(Resource):
     @ns.doc(params={"status": "pending|processing|completed|failed|cancelled", "limit": "1-200"})
     @ns.response(200, "Newest jobs first", m["JobList"])
+    @spec.cursor_paged(ns, "Job")
     @api_access("read", "read")
     def get(self) -> dict:
-        """List jobs, newest first."""
+        """List jobs, newest first (v2: by cursor)."""
+        status = request.args.get("status") or None
+        if versioning.is_v2():
+            statement = service.jobs_query(status=status)
+            return common.cursor_page(service.BY_CREATED, statement, _present_jobs)
         limit = common.int_arg("limit", 50, minimum=1, maximum=200)
-        jobs = service.list_jobs(db.session, status=request.args.get("status") or None, limit=limit)
-        ids = service.image_ids_for(db.session, [job.id for job in jobs])
-        return {"items": [service.to_dict(job, ids[job.id]) for job in jobs]}
+        return {"items": _present_jobs(service.list_jobs(db.session, status=status, limit=limit))}
+
+
+def _present_jobs(jobs: Sequence[GenerationJob]) -> list[dict]:
+    ids = service.image_ids_for(db.session, [job.id for job in jobs])
+    return [service.to_dict(job, ids[job.id]) for job in jobs]
 
 
 @ns.route("/<string:job_id>")

@@ -11,7 +11,8 @@ from flask import Response, current_app, request
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
-from gateway.app.api import common
+from gateway.app import versioning
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
@@ -137,6 +138,28 @@ publication_page = publications_ns.model(
 )
 p = schemas.register(publications_ns)
 
+product_model = products_ns.model(
+    "Product",
+    {
+        "printify_product_id": fields.String(),
+        "publication_id": fields.String(),
+        "image_id": fields.String(),
+        "template_id": fields.String(),
+        "template_name": fields.String(),
+        "mockups": fields.List(fields.Raw()),
+        "published_at": fields.DateTime(),
+    },
+)
+product_page = products_ns.model(
+    "ProductPage",
+    {
+        "items": fields.List(fields.Nested(product_model)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+    },
+)
+
 
 @templates_ns.route("")
 class Templates(Resource):
@@ -219,15 +242,23 @@ class Publications(Resource):
         }
     )
     @publications_ns.response(200, "A page of publications", publication_page)
+    @spec.cursor_paged(publications_ns, "Publication")
     @api_access("read", "read")
     def get(self) -> dict:
-        """List publications, newest first."""
+        """List publications, newest first (v2: by cursor)."""
         image_id = request.args.get("image_id")
         if image_id is not None and not v.looks_like_id(image_id):
             raise v.ValidationFailed("image_id is not an id", {"image_id": "is not an id"})
+        status = request.args.get("status") or None
+        if versioning.is_v2():
+            return common.cursor_page(
+                publications.BY_CREATED,
+                publications.publications_query(status=status, image_id=image_id),
+                lambda rows: [presenter.to_dict(row) for row in rows],
+            )
         return publications.list_publications(
             db.session,
-            status=request.args.get("status") or None,
+            status=status,
             image_id=image_id,
             page=common.int_arg("page", 1, minimum=1, maximum=100_000),
             per_page=common.int_arg("limit", 50, minimum=1, maximum=200),
@@ -293,9 +324,17 @@ class PublicationPrintFile(Resource):
 @products_ns.route("")
 class Products(Resource):
     @products_ns.doc(params={"page": "1-based", "limit": "per page (1-200)"})
+    @products_ns.response(200, "A page of products", product_page)
+    @spec.cursor_paged(products_ns, "Product")
     @api_access("read", "read")
     def get(self) -> dict:
-        """Products published through the gateway, newest first."""
+        """Products published through the gateway, newest first (v2: by cursor)."""
+        if versioning.is_v2():
+            return common.cursor_page(
+                publications.BY_CREATED,
+                publications.publications_query(status=PublicationStatus.PUBLISHED),
+                lambda rows: [presenter.product_dict(row) for row in rows],
+            )
         page = publications.list_publications(
             db.session,
             status=PublicationStatus.PUBLISHED,

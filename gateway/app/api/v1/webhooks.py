@@ -11,7 +11,8 @@ from flask import current_app, request
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
-from gateway.app.api import common
+from gateway.app import versioning
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.events.service import EVENT_TYPES
@@ -250,16 +251,27 @@ class Deliveries(Resource):
     @ns.doc(params={"status": "|".join(DELIVERY_STATUSES), "limit": "1-200"})
     @ns.response(200, "Newest deliveries first, each with every attempt", delivery_list_model)
     @ns.response(404, "Unknown webhook", m["Error"])
+    @spec.cursor_paged(ns, "WebhookDelivery")
     @api_access("read", "read")
     def get(self, webhook_id: str) -> dict:
-        """The delivery log: status, attempts, response codes and excerpts."""
+        """The delivery log: status, attempts, response codes and excerpts (v2: by cursor)."""
         subscription = _subscription(webhook_id)
-        limit = common.int_arg("limit", 50, minimum=1, maximum=200)
         status = request.args.get("status") or None
         if status is not None:
             v.choice(status, "status", DELIVERY_STATUSES)
+        if versioning.is_v2():
+            return common.cursor_page(
+                service.BY_SEQUENCE,
+                service.deliveries_query(subscription, status=status),
+                lambda rows: _present_deliveries(service.with_attempts(db.session, rows)),
+            )
+        limit = common.int_arg("limit", 50, minimum=1, maximum=200)
         found = service.list_deliveries(db.session, subscription, limit=limit, status=status)
-        return {"items": [presenter.delivery_to_dict(d, attempts) for d, attempts in found]}
+        return {"items": _present_deliveries(found)}
+
+
+def _present_deliveries(found: list[tuple[WebhookDelivery, list]]) -> list[dict]:
+    return [presenter.delivery_to_dict(delivery, attempts) for delivery, attempts in found]
 
 
 @ns.route("/<string:webhook_id>/deliveries/<string:delivery_id>/redeliver")
