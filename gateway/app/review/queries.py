@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.app.images import service as images
@@ -79,14 +79,6 @@ def _midnight(day: date) -> datetime:
 QUEUE_ORDER = images.BY_CREATED
 
 
-def _beyond(cursor: Cursor, *, ascending: bool) -> ColumnElement[bool]:
-    return QUEUE_ORDER.beyond(cursor, ascending=ascending)
-
-
-def _ordered(statement: Any, *, ascending: bool) -> Any:
-    return QUEUE_ORDER.ordered(statement, ascending=ascending)
-
-
 @dataclass(frozen=True)
 class Page:
     """One page in queue order, with the tokens of its neighbours (None at an end)."""
@@ -115,16 +107,22 @@ def page(
     """
     ascending = query.ascending
     if before is not None:
-        statement = query.statement().where(_beyond(before, ascending=not ascending))
-        rows = list(session.scalars(_ordered(statement, ascending=not ascending).limit(limit + 1)))
+        statement = query.statement().where(QUEUE_ORDER.beyond(before, ascending=not ascending))
+        rows = list(
+            session.scalars(
+                QUEUE_ORDER.ordered(statement, ascending=not ascending).limit(limit + 1)
+            )
+        )
         if len(rows) <= limit:
             return page(session, query, limit=limit)
         items = list(reversed(rows[:limit]))
         return Page(items, _token(items[-1]), _token(items[0]))
     statement = query.statement()
     if after is not None:
-        statement = statement.where(_beyond(after, ascending=ascending))
-    rows = list(session.scalars(_ordered(statement, ascending=ascending).limit(limit + 1)))
+        statement = statement.where(QUEUE_ORDER.beyond(after, ascending=ascending))
+    rows = list(
+        session.scalars(QUEUE_ORDER.ordered(statement, ascending=ascending).limit(limit + 1))
+    )
     items = rows[:limit]
     more = len(rows) > limit
     return Page(
@@ -143,8 +141,10 @@ def neighbours(session: Session, query: ReviewQuery, image: Image) -> tuple[str 
     cursor = QUEUE_ORDER.cursor_of(image)
     found: list[str | None] = []
     for ascending in (not query.ascending, query.ascending):
-        statement = query.statement().where(_beyond(cursor, ascending=ascending))
-        ordered = _ordered(statement, ascending=ascending).with_only_columns(Image.id).limit(1)
+        statement = query.statement().where(QUEUE_ORDER.beyond(cursor, ascending=ascending))
+        ordered = (
+            QUEUE_ORDER.ordered(statement, ascending=ascending).with_only_columns(Image.id).limit(1)
+        )
         found.append(session.scalar(ordered))
     return found[0], found[1]
 
@@ -163,7 +163,9 @@ def arrivals(
 ) -> list[tuple[str, datetime]]:
     """(id, created_at) of matching images created at or after `since`, oldest first."""
     statement = query.statement().where(Image.created_at >= since)
-    ordered = _ordered(statement, ascending=True).with_only_columns(Image.id, Image.created_at)
+    ordered = QUEUE_ORDER.ordered(statement, ascending=True).with_only_columns(
+        Image.id, Image.created_at
+    )
     return [
         (image_id, created_at) for image_id, created_at in session.execute(ordered.limit(limit))
     ]
@@ -183,4 +185,4 @@ def by_ids(session: Session, image_ids: Iterable[str]) -> list[Image]:
 def children_of(session: Session, image_id: str, *, limit: int = 100) -> list[Image]:
     """Images made from `image_id` by edits, oldest first."""
     statement = select(Image).where(Image.parent_id == image_id)
-    return list(session.scalars(_ordered(statement, ascending=True).limit(limit)))
+    return list(session.scalars(QUEUE_ORDER.ordered(statement, ascending=True).limit(limit)))
