@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
 from gateway.app.webhooks import delivery
 from tests.api.v2.conftest import upload, walk, with_key
@@ -77,21 +78,26 @@ def test_jobs_are_walked_by_cursor(client, admin_headers):
     assert walked == sorted(walked, reverse=True)
 
 
-def test_publications_are_walked_by_cursor(client, admin_headers, make_artwork):
-    created = client.post("/api/v2/templates", headers=admin_headers, json=OFFLINE_TEMPLATE)
+def publish_three(client: FlaskClient, headers: dict[str, str], template: dict) -> list[str]:
+    """Three approved designs published through v2 with `template`; their publication ids."""
+    created = client.post("/api/v2/templates", headers=headers, json=template)
     assert created.status_code == 201, created.get_json()
-    template_id = created.get_json()["id"]
     publication_ids = []
     for seed in range(3):
-        image_id = upload_approved(client, admin_headers, make_artwork, seed=seed)
+        image_id = upload_approved(client, headers, artwork, seed=seed)
         response = client.post(
             f"/api/v2/images/{image_id}/publish",
-            headers=admin_headers,
-            json={"template_id": template_id, "allow_low_resolution": True},
+            headers=headers,
+            json={"template_id": created.get_json()["id"], "allow_low_resolution": True},
         )
         assert response.status_code == 202, response.get_json()
         assert "/api/v2/publications/" in response.get_json()["status_url"]
         publication_ids.append(response.get_json()["publication_id"])
+    return publication_ids
+
+
+def test_publications_are_walked_by_cursor(client, admin_headers):
+    publication_ids = publish_three(client, admin_headers, OFFLINE_TEMPLATE)
     pages = walk(client, "/api/v2/publications", admin_headers, 2)
     walked = [item["publication_id"] for page in pages for item in page]
     assert walked == list(reversed(publication_ids))
@@ -99,18 +105,7 @@ def test_publications_are_walked_by_cursor(client, admin_headers, make_artwork):
 
 
 def test_products_are_walked_by_cursor(live_client, live_headers, printify_emulator):
-    created = live_client.post("/api/v2/templates", headers=live_headers, json=TEE_TEMPLATE)
-    assert created.status_code == 201, created.get_json()
-    published = []
-    for seed in range(3):
-        image_id = upload_approved(live_client, live_headers, artwork, seed=seed)
-        response = live_client.post(
-            f"/api/v2/images/{image_id}/publish",
-            headers=live_headers,
-            json={"template_id": created.get_json()["id"], "allow_low_resolution": True},
-        )
-        assert response.status_code == 202, response.get_json()
-        published.append(response.get_json()["publication_id"])
+    published = publish_three(live_client, live_headers, TEE_TEMPLATE)
     pages = walk(live_client, "/api/v2/products", live_headers, 2)
     products = [item for page in pages for item in page]
     assert [item["publication_id"] for item in products] == list(reversed(published))

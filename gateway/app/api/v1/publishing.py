@@ -127,15 +127,7 @@ publication_model = publications_ns.model(
         "next_attempt_at": fields.DateTime(),
     },
 )
-publication_page = publications_ns.model(
-    "PublicationPage",
-    {
-        "items": fields.List(fields.Nested(publication_model)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-    },
-)
+publication_page = schemas.offset_page(publications_ns, "PublicationPage", publication_model)
 p = schemas.register(publications_ns)
 
 product_model = products_ns.model(
@@ -150,15 +142,7 @@ product_model = products_ns.model(
         "published_at": fields.DateTime(),
     },
 )
-product_page = products_ns.model(
-    "ProductPage",
-    {
-        "items": fields.List(fields.Nested(product_model)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-    },
-)
+product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
 
 
 @templates_ns.route("")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_restx import Namespace, fields
+from flask_restx import Model, Namespace, fields
 
 from gateway.app.generation.params import BACKENDS, MAX_BATCH_SIZE, SAMPLERS
 from gateway.app.generation.states import JobStatus
@@ -25,6 +25,19 @@ IDEMPOTENCY_DOC = {
         "description": "Replays the first response for 24 h instead of doing the work again",
     }
 }
+
+
+def offset_page(ns: Namespace, name: str, item: Model) -> Model:
+    """v1's page of `item`s: `{items, total, page, per_page}` (v2 documents a cursor page)."""
+    return ns.model(
+        name,
+        {
+            "items": fields.List(fields.Nested(item)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+    )
 
 
 def register(ns: Namespace) -> dict[str, object]:
@@ -161,15 +174,7 @@ def register(ns: Namespace) -> dict[str, object]:
             "history": fields.List(fields.Nested(m["HistoryEntry"])),
         },
     )
-    m["ImagePage"] = ns.model(
-        "ImagePage",
-        {
-            "items": fields.List(fields.Nested(m["ImageSummary"])),
-            "total": fields.Integer(),
-            "page": fields.Integer(),
-            "per_page": fields.Integer(),
-        },
-    )
+    m["ImagePage"] = offset_page(ns, "ImagePage", m["ImageSummary"])
     m["ImagePatch"] = ns.model(
         "ImagePatch",
         {
