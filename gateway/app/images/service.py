@@ -26,6 +26,7 @@ from gateway.app.imaging.pipeline import ProcessedImage, process_image
 from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
 from gateway.app.pagination import Keyset
+from gateway.app.publishing.models import Publication
 
 
 def _signed64(value: int) -> int:
@@ -347,8 +348,15 @@ def delete_image(
         )
     )
     session.execute(delete(ImageHashBand).where(ImageHashBand.image_id == image.id))
+    # Its publications go with it (ON DELETE CASCADE); their print files are its own.
+    publication_files = session.scalars(
+        select(Publication.print_key).where(
+            Publication.image_id == image.id, Publication.print_key.is_not(None)
+        )
+    ).all()
     session.delete(image)
-    return [] if shared else [image.original_key, image.thumbnail_key, print_key(image)]
+    files = [] if shared else [image.original_key, image.thumbnail_key, print_key(image)]
+    return files + [key for key in publication_files if key]
 
 
 def print_key(image: Image) -> str:

@@ -515,3 +515,19 @@ def test_catalog_refresh_forgets_the_cache(live_client, live_headers, printify_e
     assert refreshed.get_json()["dropped"] >= 1
     assert live_client.get(path, headers=live_headers).status_code == 200
     assert stats(printify_emulator)["requests"]["catalog_blueprints"] == 2
+
+
+def test_deleting_an_image_also_removes_its_publications_print_files(
+    app, client, admin_headers, make_artwork
+):
+    template = create_template(client, admin_headers, OFFLINE_TEMPLATE)
+    image_id = upload_approved(client, admin_headers, make_artwork)
+    accepted = publish(client, admin_headers, image_id, template_id=template["id"])
+    storage = app.extensions["publishing"].storage
+    print_key = f"publications/{accepted['publication_id']}.png"
+    assert storage.get(print_key).startswith(b"\x89PNG")
+    deleted = client.delete(f"/api/v1/images/{image_id}", headers=admin_headers)
+    assert deleted.status_code == 204, deleted.get_json()
+    assert not storage.exists(print_key)
+    gone = client.get(f"/api/v1/publications/{accepted['publication_id']}", headers=admin_headers)
+    assert gone.status_code == 404
