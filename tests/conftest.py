@@ -210,6 +210,9 @@ def emulator_products(emulator: EmulatorProcess) -> list[dict]:
     return requests.get(f"{emulator.url}/_emulator/products", timeout=5).json()
 
 
+PRINTIFY_WEBHOOK_SECRET = "whsec-printify-tests"
+
+
 @pytest.fixture(scope="module")
 def live_app(
     tmp_path_factory: pytest.TempPathFactory, printify_emulator: EmulatorProcess
@@ -219,6 +222,7 @@ def live_app(
         PRINTIFY_API_TOKEN=TOKEN,
         PRINTIFY_SHOP_ID=str(SHOP_ID),
         PRINTIFY_BASE_URL=f"{printify_emulator.url}/v1",
+        PRINTIFY_WEBHOOK_SECRET=PRINTIFY_WEBHOOK_SECRET,
         PRINTIFY_TIMEOUT_SECONDS=5,
         PUBLISH_RETRY_BASE_SECONDS=0.01,
         PUBLISH_RETRY_MAX_SECONDS=0.05,

@@ -7,7 +7,12 @@ from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
-from gateway.app.publishing.models import CatalogEntry, ProductTemplate, Publication
+from gateway.app.publishing.models import (
+    CatalogEntry,
+    PrintifyEvent,
+    ProductTemplate,
+    Publication,
+)
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "Operator",
     "OutboxEvent",
     "PacingHit",
+    "PrintifyEvent",
     "ProductTemplate",
     "Publication",
     "WebhookAttempt",

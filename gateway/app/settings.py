@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     comfyui_url: str | None = Field(None, validation_alias="COMFYUI_URL")
     printify_api_token: str | None = Field(None, validation_alias="PRINTIFY_API_TOKEN")
     printify_shop_id: str | None = Field(None, validation_alias="PRINTIFY_SHOP_ID")
+    printify_webhook_secret: str | None = Field(None, validation_alias="PRINTIFY_WEBHOOK_SECRET")
     printify_base_url: str = Field(
         "https://api.printify.com/v1", validation_alias="PRINTIFY_BASE_URL"
     )

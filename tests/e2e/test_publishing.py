@@ -8,6 +8,7 @@ its counters are each test's own. Templates come from the catalog as the gateway
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -33,16 +34,21 @@ from tests.e2e.publishing import (
     wait_final,
 )
 from tests.e2e.webhooks import Hooks, metric_total
-from tests.emulators.printify import CATALOG, SHOP_ID
+from tests.emulators.printify import CATALOG, SHOP_ID, TOKEN
 from tests.emulators.process import EmulatorProcess
 
 pytestmark = pytest.mark.e2e
 ORDER = ["queued", "uploading", "creating", "publishing", "published"]
+PRINTIFY_SECRET = "printify-webhook-secret-for-e2e"
 
 
 @pytest.fixture(scope="module")
 def gateway(module_gateways: GatewayFactory, printify_emulator: EmulatorProcess) -> Gateway:
-    env = printify_env(printify_emulator, WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8")
+    env = printify_env(
+        printify_emulator,
+        WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
+        PRINTIFY_WEBHOOK_SECRET=PRINTIFY_SECRET,
+    )
     return module_gateways(env, workers=2)
 
 
@@ -363,3 +369,37 @@ def test_unpublish_takes_the_product_down_and_the_image_can_be_published_again(
     [republished] = wait_final(gateway, [again["publication_id"]], timeout=60)
     assert republished["status"] == "published"
     assert republished["printify_product_id"] != item["printify_product_id"]
+
+
+def test_a_product_deleted_in_printify_is_unpublished_here_through_its_signed_event(
+    gateway, template, designs, emulator
+):
+    hook_url = f"{gateway.url}/api/printify/webhooks"
+    registered = gateway.flask("printify", "webhooks", "--url", hook_url).stdout
+    topics = {hook["topic"] for hook in json.loads(registered.strip().splitlines()[-1])}
+    assert topics == {"product:deleted", "product:publish:started"}
+    image_id = next(designs)
+    accepted = publish(gateway, image_id, template["id"])
+    [item] = wait_final(gateway, [accepted["publication_id"]], timeout=60)
+    assert item["status"] == "published", item
+
+    # Someone deletes the product in Printify's own dashboard.
+    deleted = requests.delete(
+        f"{emulator.url}/v1/shops/{SHOP_ID}/products/{item['printify_product_id']}.json",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
+    assert deleted.status_code == 200
+
+    wait_for(
+        lambda: publication(gateway, item["publication_id"])["status"] == "unpublished",
+        timeout=30,
+        what="the publication to follow the deletion",
+    )
+    assert image(gateway, image_id)["status"] == "approved"
+    events = requests.get(f"{emulator.url}/_emulator/events", timeout=5).json()
+    assert {event["event"]["type"] for event in events} == {
+        "product:publish:started",
+        "product:deleted",
+    }
+    assert all(event["statuses"] == [200] for event in events), events

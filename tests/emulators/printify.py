@@ -13,7 +13,7 @@ PUT on a locked product 400/8252). The one shop is `--shop-id` (default 1001); o
 enabled, as Printify does; mockup `src` URLs are served by the emulator. `publish.json` locks a
 product (a locked one too) and sends `product:publish:started` to registered webhooks, signed with
 `X-Pfy-Signature: sha256=<hex>` when they have a secret; `publishing_succeeded.json` and
-`publishing_failed.json` unlock it; DELETE works on a locked product.
+`publishing_failed.json` unlock it; DELETE works on a locked product and sends `product:deleted`.
 
 Catalog (`CATALOG`; `variants.json` hides out-of-stock variants unless `?show-out-of-stock=1`, but
 creating a product with one is valid):
@@ -1072,6 +1072,8 @@ class PrintifyEmulator:
         if isinstance(product, web.Response):
             return product
         del self.products[product.id]
+        data = {"shop_id": self.shop_id}
+        self._emit("product:deleted", {"id": product.id, "type": "product", "data": data})
         return web.json_response({})
 
     async def publish(self, request: web.Request) -> web.Response:

@@ -699,3 +699,24 @@ def test_publish_sends_signed_started_event_and_retries_a_non_2xx(
         return events if all(event["delivered"] for event in events) else []
 
     assert [len(event["statuses"]) for event in wait_for(delivered)] in ([1, 2], [2, 1])
+
+
+def test_deleting_a_product_sends_a_signed_deleted_event(
+    receiver: EmulatorProcess, api: str, shop: str
+) -> None:
+    receiver.configure(reset=True)
+    hook = {"topic": "product:deleted", "url": f"{receiver.url}/deleted", "secret": SECRET}
+    call("POST", f"{shop}/webhooks.json", json=hook)
+    product = create(shop, tee(upload(api)["id"]))["id"]
+    call("DELETE", f"{shop}/products/{product}.json")
+
+    def answered() -> list[dict]:
+        return requests.get(f"{receiver.url}/_emulator/requests", timeout=5).json()["requests"]
+
+    (delivered,) = wait_for(answered)
+    raw = delivered["body"].encode()
+    expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    assert delivered["headers"]["x-pfy-signature"] == expected
+    event = json.loads(raw)
+    assert (event["type"], event["resource"]["id"]) == ("product:deleted", product)
+    assert event["resource"]["data"]["shop_id"] == SHOP_ID

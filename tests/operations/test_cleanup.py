@@ -11,6 +11,7 @@ from gateway.app.database import utcnow
 from gateway.app.events.models import OutboxEvent
 from gateway.app.extensions import db
 from gateway.app.operations.cleanup import apply_retention
+from gateway.app.publishing.models import PrintifyEvent
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
@@ -30,7 +31,7 @@ def _delivery(
     )
 
 
-def test_old_finished_deliveries_and_dispatched_events_go_while_live_ones_stay(app):
+def test_old_finished_deliveries_dispatched_and_printify_events_go_while_live_ones_stay(app):
     with app.app_context():
         subscription = WebhookSubscription(
             url="http://127.0.0.1:9/hook", events=["*"], secret="whsec_x", created_by="test"
@@ -61,6 +62,10 @@ def test_old_finished_deliveries_and_dispatched_events_go_while_live_ones_stay(a
                 OutboxEvent(
                     event_type="webhook.test", data={}, dispatched=False, created_at=long_ago
                 ),
+                PrintifyEvent(
+                    id="evt-old", topic="product:deleted", outcome="ignored", received_at=long_ago
+                ),
+                PrintifyEvent(id="evt-new", topic="product:deleted", outcome="ignored"),
             ]
         )
         db.session.commit()
@@ -70,6 +75,8 @@ def test_old_finished_deliveries_and_dispatched_events_go_while_live_ones_stay(a
 
         assert report["webhook_deliveries_deleted"] == 2
         assert report["outbox_events_deleted"] == 1
+        assert report["printify_events_deleted"] == 1
+        assert list(db.session.scalars(select(PrintifyEvent.id))) == ["evt-new"]
         left = set(db.session.scalars(select(WebhookDelivery.status)))
         assert left == {"succeeded", "pending"}
         assert db.session.scalar(select(func.count()).select_from(WebhookAttempt)) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gateway.app.cli import accounts, config, operations
+from gateway.app.cli import accounts, config, operations, printify
 
 
 def init_app(app: Flask) -> None:
@@ -15,5 +15,6 @@ def init_app(app: Flask) -> None:
         operations.worker,
         operations.cleanup,
         operations.admin,
+        printify.printify,
     ):
         app.cli.add_command(command)

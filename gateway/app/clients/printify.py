@@ -364,6 +364,21 @@ class PrintifyClient:
     def delete_product(self, product_id: str) -> None:
         self._exchange("DELETE", self._shop(f"/products/{product_id}.json"))
 
+    # -- webhooks (the events Printify sends us) ---------------------------------------------
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        return self._exchange("GET", self._shop("/webhooks.json"))
+
+    def create_webhook(self, topic: str, url: str, secret: str) -> dict[str, Any]:
+        return self._exchange(
+            "POST",
+            self._shop("/webhooks.json"),
+            json={"topic": topic, "url": url, "secret": secret},
+        )
+
+    def delete_webhook(self, webhook_id: str, host: str) -> None:
+        self._exchange("DELETE", self._shop(f"/webhooks/{webhook_id}.json"), params={"host": host})
+
 
 def _outcome(status: int) -> str:
     if status == 0:

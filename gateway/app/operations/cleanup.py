@@ -17,6 +17,7 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
+from gateway.app.publishing.models import PrintifyEvent
 from gateway.app.settings import Settings
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery
 
@@ -27,9 +28,10 @@ def apply_retention(
     session: Session, storage: Storage, settings: Settings, actor: Actor
 ) -> dict[str, int]:
     """Delete rejected images after RETENTION_REJECTED_DAYS, finished jobs without images after
-    RETENTION_JOBS_DAYS, finished webhook deliveries (with their attempts) and dispatched outbox
-    events after RETENTION_WEBHOOK_DAYS, and idempotency records after 24 h; approved, pending and
-    published work, and deliveries still under way, are never touched."""
+    RETENTION_JOBS_DAYS, finished webhook deliveries (with their attempts), dispatched outbox
+    events and received Printify events after RETENTION_WEBHOOK_DAYS, and idempotency records
+    after 24 h; approved, pending and published work, and deliveries still under way, are never
+    touched."""
     now = utcnow()
     rejected_before = now - timedelta(days=settings.retention_rejected_days)
     doomed_files: list[str] = []
@@ -73,6 +75,11 @@ def apply_retention(
         .where(OutboxEvent.dispatched.is_(True), OutboxEvent.created_at < webhook_before)
         .execution_options(synchronize_session=False)
     )
+    removed_printify_events = session.execute(
+        delete(PrintifyEvent)
+        .where(PrintifyEvent.received_at < webhook_before)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
     for key in doomed_files:
         storage.delete(key)
@@ -83,4 +90,5 @@ def apply_retention(
         "idempotency_keys_deleted": expired_keys,
         "webhook_deliveries_deleted": removed_deliveries.rowcount,
         "outbox_events_deleted": removed_events.rowcount,
+        "printify_events_deleted": removed_printify_events.rowcount,
     }

@@ -11,7 +11,7 @@ from gateway.app.clients.pacing import build_pacer
 from gateway.app.clients.printify import NOT_PRINTIFY_FAULTS, PrintifyClient, PrintifyConfig
 from gateway.app.extensions import db
 from gateway.app.generation.circuit import build_breaker
-from gateway.app.publishing import tasks
+from gateway.app.publishing import tasks, views
 from gateway.app.publishing.catalog import Catalog
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.queue import JobQueue
@@ -57,5 +57,6 @@ def init_app(app: Flask, settings: Settings, queue: JobQueue) -> PublishingConte
         client=client,
     )
     app.extensions["publishing"] = context
+    app.register_blueprint(views.blueprint)
     tasks.register(queue)
     return context

@@ -94,3 +94,16 @@ class CatalogEntry(db.Model):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[Any] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PrintifyEvent(db.Model):
+    """A webhook event Printify sent us, kept so a redelivery is recognised and acted on once
+    (Printify signs events but has no timestamp header, so the id is the only replay guard)."""
+
+    __tablename__ = "printify_events"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
 from gateway.app.audit import service as audit
+from gateway.app.audit.service import Actor
 from gateway.app.clients.printify import PrintifyError, PrintifyNotFound
 from gateway.app.database import new_id, utcnow
 from gateway.app.errors import InvalidTransition, NotFound, ValidationFailed
@@ -268,23 +269,30 @@ def unpublish(
         except PrintifyError as error:
             raise external_error(error) from error
     publication = get(session, publication_id)
+    mark_unpublished(session, publication, principal.actor, action="unpublished")
+    session.commit()
+    return publication
+
+
+def mark_unpublished(
+    session: Session, publication: Publication, actor: Actor, *, action: str
+) -> None:
+    """The product is gone from Printify: the publication ends `unpublished` and its image goes
+    back to `approved`, ready to be published again (the caller commits)."""
     image = images.get(session, publication.image_id)
-    images.change_status(
-        session, image, ImageStatus.APPROVED, principal.actor, action="unpublished"
-    )
+    if image.status == ImageStatus.PUBLISHED:
+        images.change_status(session, image, ImageStatus.APPROVED, actor, action=action)
     publication.status = PublicationStatus.UNPUBLISHED
     audit.record(
         session,
-        principal.actor,
+        actor,
         entity_type="publication",
         entity_id=publication.id,
-        action="publication.unpublished",
+        action=f"publication.{action}",
         from_status="published",
         to_status="unpublished",
-        details={"printify_product_id": product_id},
+        details={"printify_product_id": publication.printify_product_id},
     )
-    session.commit()
-    return publication
 
 
 BY_CREATED = Keyset(Publication.created_at, Publication.id)
