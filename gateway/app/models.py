@@ -2,13 +2,13 @@
 
 from gateway.app.accounts.models import ApiKey, Operator
 from gateway.app.audit.models import AuditEntry
-from gateway.app.clients.models import PacingHit
 from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
 from gateway.app.publishing.models import (
     CatalogEntry,
+    PacingHit,
     PrintifyEvent,
     ProductTemplate,
     Publication,

@@ -14,6 +14,7 @@ from gateway.app.generation.circuit import build_breaker
 from gateway.app.publishing import tasks, views
 from gateway.app.publishing.catalog import Catalog
 from gateway.app.publishing.context import PublishingContext
+from gateway.app.publishing.pacing_store import DatabasePacingStorage
 from gateway.app.queue import JobQueue
 from gateway.app.settings import Settings
 
@@ -34,7 +35,7 @@ def init_app(app: Flask, settings: Settings, queue: JobQueue) -> PublishingConte
         upload_timeouts=Timeouts(read=settings.printify_upload_timeout_seconds),
         policy=RetryPolicy(attempts=settings.backend_max_attempts),
     )
-    pacer = build_pacer(settings, generation.engine)
+    pacer = build_pacer(settings, DatabasePacingStorage(generation.engine))
     make_breaker = partial(
         build_breaker,
         generation.engine,

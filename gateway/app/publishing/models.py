@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Double, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.app.database import UTCDateTime, new_id, utcnow
@@ -107,3 +107,15 @@ class PrintifyEvent(db.Model):
     resource_id: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PacingHit(db.Model):
+    """One request counted in a moving window (`publishing.pacing_store`), kept only while
+    it is inside its window."""
+
+    __tablename__ = "pacing_hits"
+    __table_args__ = (Index("ix_pacing_hits_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[float] = mapped_column(Double)
