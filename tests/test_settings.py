@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -148,3 +150,13 @@ def test_the_configuration_report(monkeypatch):
     errors, warnings = Settings(_env_file=None).configuration_report()
     assert errors == ["Printify: PRINTIFY_API_TOKEN is set but PRINTIFY_SHOP_ID is not"]
     assert not any("ComfyUI" in w for w in warnings)
+
+
+def test_every_setting_is_documented_in_the_readme_with_its_default():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    for field in Settings.model_fields.values():
+        name = f"`{field.validation_alias}`"
+        row = next((line for line in rows if name in line.split("|")[1]), None)
+        assert row is not None, f"{field.validation_alias} has no row in README's settings table"
+        assert row.split("|")[2].strip(), f"{field.validation_alias} has no default in README"
