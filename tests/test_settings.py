@@ -150,6 +150,13 @@ def test_the_configuration_report(monkeypatch):
     errors, warnings = Settings(_env_file=None).configuration_report()
     assert errors == ["Printify: PRINTIFY_API_TOKEN is set but PRINTIFY_SHOP_ID is not"]
     assert not any("ComfyUI" in w for w in warnings)
+    monkeypatch.setenv("PRINTIFY_SHOP_ID", "1001")
+    monkeypatch.setenv("API_V1_SUNSET_ON", "2026-01-01")
+    errors, warnings = Settings(_env_file=None).configuration_report()
+    assert errors == ["API_V1_SUNSET_ON must come after API_V1_DEPRECATED_ON"]
+    assert any("PRINTIFY_WEBHOOK_SECRET" in w for w in warnings)
+    monkeypatch.setenv("PRINTIFY_WEBHOOK_SECRET", "s")
+    assert not any("PRINTIFY" in w for w in Settings(_env_file=None).configuration_report()[1])
 
 
 def test_every_setting_is_documented_in_the_readme_with_its_default():

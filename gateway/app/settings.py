@@ -232,6 +232,12 @@ class Settings(BaseSettings):
             warnings.append("Printify: no PRINTIFY_API_TOKEN; publishing runs in dry-run mode")
         elif not self.printify_shop_id:
             errors.append("Printify: PRINTIFY_API_TOKEN is set but PRINTIFY_SHOP_ID is not")
+        elif not self.printify_webhook_secret:
+            warnings.append(
+                "Printify: no PRINTIFY_WEBHOOK_SECRET; products deleted in Printify are not noticed"
+            )
+        if self.api_v1_sunset_on <= self.api_v1_deprecated_on:
+            errors.append("API_V1_SUNSET_ON must come after API_V1_DEPRECATED_ON")
         enabled = {"local": True, "runpod": self.runpod_enabled, "comfyui": self.comfyui_enabled}
         if not enabled[self.generation_backend]:
             errors.append(
