@@ -23,6 +23,7 @@ from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.database import isoformat, utcnow
 from gateway.app.errors import Conflict, NotFound, ValidationFailed
+from gateway.app.pagination import Keyset
 from gateway.app.publishing.catalog import Catalog, CatalogUnavailable
 from gateway.app.publishing.models import ProductTemplate
 from gateway.app.publishing.printfiles import Placement
@@ -307,7 +308,16 @@ def get(session: Session, template_id: str) -> ProductTemplate:
     return template
 
 
+BY_CREATED = Keyset(ProductTemplate.created_at, ProductTemplate.id)
+
+
+def templates_query() -> Any:
+    """`select(ProductTemplate)`, for v2's cursor pages."""
+    return select(ProductTemplate)
+
+
 def list_all(session: Session) -> list[ProductTemplate]:
+    """Every template, by name (v1's list and the admin page)."""
     return list(session.scalars(select(ProductTemplate).order_by(ProductTemplate.name)))
 
 

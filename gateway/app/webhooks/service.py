@@ -162,12 +162,17 @@ def create(session: Session, data: SubscriptionInput, owner: Owner) -> WebhookSu
     return subscription
 
 
+SUBSCRIPTIONS_BY_CREATED = Keyset(WebhookSubscription.created_at, WebhookSubscription.id)
+
+
+def subscriptions_query(owner: Owner) -> Any:
+    """`select(WebhookSubscription)` of what `owner` may see (everything, for an admin)."""
+    return select(WebhookSubscription).where(_visible(owner))
+
+
 def list_subscriptions(session: Session, owner: Owner) -> list[WebhookSubscription]:
-    query = (
-        select(WebhookSubscription)
-        .where(_visible(owner))
-        .order_by(WebhookSubscription.created_at.desc(), WebhookSubscription.id)
-    )
+    """Every subscription `owner` may see, newest first (v1's list)."""
+    query = SUBSCRIPTIONS_BY_CREATED.ordered(subscriptions_query(owner))
     return list(session.scalars(query))
 
 

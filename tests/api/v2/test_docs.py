@@ -13,6 +13,8 @@ CURSOR_LISTS = [
     "/jobs",
     "/publications",
     "/products",
+    "/templates",
+    "/webhooks",
     "/webhooks/{webhook_id}/deliveries",
 ]
 KEY_REQUIRED = ["/generate", "/batch/approve", "/batch/reject", "/batch/delete", "/batch/publish"]

@@ -125,3 +125,22 @@ def test_webhook_deliveries_are_walked_by_cursor(app, client, admin_headers, web
     delivered = [item["event_id"] for item in walked]
     (filtered,) = walk(client, url, admin_headers, 10, status="succeeded")
     assert [item["event_id"] for item in filtered] == delivered
+
+
+def test_templates_are_walked_newest_first_by_cursor(client, admin_headers):
+    names = [f"Tee {n}" for n in range(3)]
+    for name in names:
+        created = client.post(
+            "/api/v2/templates", headers=admin_headers, json={**OFFLINE_TEMPLATE, "name": name}
+        )
+        assert created.status_code == 201, created.get_json()
+    pages = walk(client, "/api/v2/templates", admin_headers, 2)
+    assert [item["name"] for page in pages for item in page] == list(reversed(names))
+
+
+def test_webhook_subscriptions_are_walked_by_cursor(client, admin_headers, webhooks, receiver):
+    created = [subscribe(client, admin_headers, f"{receiver.url}/{n}")["id"] for n in range(3)]
+    pages = walk(client, "/api/v2/webhooks", admin_headers, 2)
+    assert [len(page) for page in pages] == [2, 1]
+    assert [item["id"] for page in pages for item in page] == list(reversed(created))
+    assert all("secret" not in item for page in pages for item in page)

@@ -148,9 +148,16 @@ product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
 @templates_ns.route("")
 class Templates(Resource):
     @templates_ns.response(200, "Every template", template_list)
+    @spec.cursor_paged(templates_ns, "Template")
     @api_access("read", "read")
     def get(self) -> dict:
-        """List product templates."""
+        """List product templates (v1: all, by name; v2: newest first, by cursor)."""
+        if versioning.is_v2():
+            return common.cursor_page(
+                product_templates.BY_CREATED,
+                product_templates.templates_query(),
+                lambda rows: [product_templates.to_dict(row) for row in rows],
+            )
         return {
             "items": [
                 product_templates.to_dict(row) for row in product_templates.list_all(db.session)

@@ -155,9 +155,16 @@ def _queued(delivery: WebhookDelivery) -> tuple[dict, int]:
 class WebhookList(Resource):
     @ns.response(200, "Your subscriptions (all of them for admin keys)", list_model)
     @ns.response(401, "Missing or invalid key", m["Error"])
+    @spec.cursor_paged(ns, "Webhook")
     @api_access("read", "read")
     def get(self) -> dict:
-        """List webhook subscriptions, newest first."""
+        """List webhook subscriptions, newest first (v2: by cursor)."""
+        if versioning.is_v2():
+            return common.cursor_page(
+                service.SUBSCRIPTIONS_BY_CREATED,
+                service.subscriptions_query(_owner()),
+                lambda rows: [presenter.to_dict(subscription) for subscription in rows],
+            )
         found = service.list_subscriptions(db.session, _owner())
         return {"items": [presenter.to_dict(subscription) for subscription in found]}
 
