@@ -8,33 +8,25 @@ from __future__ import annotations
 
 import time
 
-from limits.storage import MovingWindowSupport, Storage
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.app.publishing.models import PacingHit
 
 HITS = PacingHit.__table__
 
 
-class DatabasePacingStorage(Storage, MovingWindowSupport):
+class DatabasePacingStorage:
     """Moving windows kept in the `pacing_hits` table, for processes that share a database only.
 
     Taking a slot is one short transaction that first locks the key (SQLite: the write lock its
     first statement takes; PostgreSQL: a transaction-level advisory lock), then drops hits that
     left the window, counts the rest and adds the new hit when there is room, so no two processes
-    can both take the last slot. Only the moving-window calls the pacer makes are offered.
+    can both take the last slot. It is the pacer's `WindowStore`: the two moving-window calls and
+    `clear`, as `limits`' own storages offer them.
     """
 
-    STORAGE_SCHEME = None  # built from an engine, never from a URI
-
     def __init__(self, engine: Engine) -> None:
-        super().__init__()
         self.engine = engine
-
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return SQLAlchemyError
 
     def _lock(self, connection: Connection, key: str, now: float, expiry: int) -> None:
         if connection.dialect.name == "postgresql":
@@ -68,21 +60,3 @@ class DatabasePacingStorage(Storage, MovingWindowSupport):
     def clear(self, key: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(delete(HITS).where(HITS.c.key == key))
-
-    def reset(self) -> int:
-        with self.engine.begin() as connection:
-            return connection.execute(delete(HITS)).rowcount
-
-    def check(self) -> bool:
-        with self.engine.connect() as connection:
-            connection.execute(select(func.count()).select_from(HITS))
-        return True
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        raise NotImplementedError("fixed windows are not kept in the database; the pacer moves")
-
-    def get(self, key: str) -> int:
-        raise NotImplementedError("fixed windows are not kept in the database; the pacer moves")
-
-    def get_expiry(self, key: str) -> float:
-        raise NotImplementedError("fixed windows are not kept in the database; the pacer moves")
