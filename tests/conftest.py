@@ -13,6 +13,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -47,12 +48,20 @@ def make_settings(state_dir: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def service_missing(reason: str) -> NoReturn:
+    """Skip a test whose real service is not here, or fail it where one must be: `.ci/run` sets
+    REQUIRE_TEST_SERVICES=1, so a CI run can never pass by skipping PostgreSQL, Redis or Chromium."""
+    if os.environ.get("REQUIRE_TEST_SERVICES") == "1":
+        pytest.fail(f"{reason}, but REQUIRE_TEST_SERVICES=1")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def make_postgres_database() -> Iterator[Callable[[], str]]:
     """Create throwaway PostgreSQL databases for this run; all are dropped at the end."""
     admin_url = os.environ.get("TEST_DATABASE_URL")
     if not admin_url:
-        pytest.skip("TEST_DATABASE_URL is unset (CI sets it; see README)")
+        service_missing("TEST_DATABASE_URL is unset (CI sets it; see README)")
     url = make_url(admin_url)
     dsn = url.set(drivername="postgresql", database=url.database or "postgres").render_as_string(
         hide_password=False
@@ -82,7 +91,7 @@ def postgres_url(make_postgres_database: Callable[[], str]) -> str:
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
-        pytest.skip("TEST_REDIS_URL is unset (CI sets it; see README)")
+        service_missing("TEST_REDIS_URL is unset (CI sets it; see README)")
     return url
 
 

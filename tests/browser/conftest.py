@@ -29,6 +29,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.conftest import service_missing
 from tests.e2e.harness import ROOT, Gateway
 
 pytestmark = pytest.mark.e2e
@@ -86,7 +87,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+        service_missing("Debian's chromium is not installed (.ci/run installs it)")
     return path
 
 

@@ -669,9 +669,8 @@ def test_the_stream_sends_each_arrival_once_and_ends(app, key, client):
 # --- query plans -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("app", ["sqlite"], indirect=True)  # SQLite's EXPLAIN QUERY PLAN
 def test_queue_queries_walk_the_indexes_on_sqlite(app, client, key):
-    if app.extensions["settings"].resolved_database_url.startswith("postgresql"):
-        pytest.skip("query plans are checked on SQLite")
     source = upload(client, key)
     clone(app, source, 5, start=datetime(2024, 1, 1, tzinfo=UTC))
     with app.app_context():
