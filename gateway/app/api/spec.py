@@ -53,7 +53,16 @@ def cursor_paged(ns: Namespace, item_model: str) -> Callable[[Any], Any]:
 
 
 def idempotency_required_in_v2(ns: Namespace) -> Callable[[Any], Any]:
-    return ns.vendor({IDEMPOTENCY_REQUIRED_IN_V2: True})
+    """Document the Idempotency-Key header of a call v2 refuses without one (the handler enforces
+    it with `idempotent(required_in_v2=True)`)."""
+    header = {
+        "in": "header",
+        "type": "string",
+        "required": False,
+        "description": "Required in v2 (400 without it), optional in v1: replays the first "
+        "response for 24 h instead of doing the work again",
+    }
+    return ns.doc(params={"Idempotency-Key": header}, vendor={IDEMPOTENCY_REQUIRED_IN_V2: True})
 
 
 def _cursor_page(item_model: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ class DatabasePacingStorage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def _lock(self, connection: Connection, key: str, now: float, expiry: int) -> None:
+    def _lock_and_expire(self, connection: Connection, key: str, now: float, expiry: int) -> None:
+        """Hold the key for this transaction, and drop its hits that left the window."""
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
         connection.execute(delete(HITS).where(HITS.c.key == key, HITS.c.at <= now - expiry))
@@ -38,7 +39,7 @@ class DatabasePacingStorage:
             return False
         now = time.time()
         with self.engine.begin() as connection:
-            self._lock(connection, key, now, expiry)
+            self._lock_and_expire(connection, key, now, expiry)
             taken = connection.execute(
                 select(func.count()).select_from(HITS).where(HITS.c.key == key)
             ).scalar_one()

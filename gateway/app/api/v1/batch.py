@@ -24,7 +24,6 @@ def _ids(body: dict) -> list[str]:
 
 @ns.route("/approve")
 class BatchApprove(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
     @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchIds"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
@@ -41,7 +40,6 @@ class BatchApprove(Resource):
 
 @ns.route("/reject")
 class BatchReject(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
     @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchReject"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
@@ -64,7 +62,6 @@ class BatchReject(Resource):
 
 @ns.route("/delete")
 class BatchDelete(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
     @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchDelete"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
@@ -83,7 +80,6 @@ class BatchDelete(Resource):
 
 @ns.route("/publish")
 class BatchPublish(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
     @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchPublish"])
     @ns.response(

@@ -37,7 +37,6 @@ def _requester() -> Requester:
 
 @ns.route("/generate")
 class Generate(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_REQUIRED_IN_V2_DOC)
     @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["GenerateRequest"])
     @ns.response(202, "Job queued", m["JobAccepted"])

@@ -8,15 +8,6 @@ from gateway.app.generation.params import BACKENDS, MAX_BATCH_SIZE, SAMPLERS
 from gateway.app.generation.states import JobStatus
 from gateway.app.images.states import ImageStatus
 
-IDEMPOTENCY_REQUIRED_IN_V2_DOC = {
-    "Idempotency-Key": {
-        "in": "header",
-        "type": "string",
-        "required": False,
-        "description": "Required in v2 (400 without it), optional in v1: replays the first "
-        "response for 24 h instead of doing the work again",
-    }
-}
 IDEMPOTENCY_DOC = {
     "Idempotency-Key": {
         "in": "header",
