@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -27,6 +28,37 @@ def test_same_key_and_body_replays_the_first_response_without_new_work(app, clie
     assert first.get_json() == second.get_json()
     assert second.headers["Idempotent-Replayed"] == "true"
     assert _jobs(app) == 1
+
+
+def test_the_same_json_in_other_whitespace_and_key_order_replays(app, client, admin_headers):
+    headers = {
+        **admin_headers,
+        "Idempotency-Key": "order-canonical",
+        "Content-Type": "application/json",
+    }
+    compact = '{"prompt":"idempotent poster","width":64,"height":64,"seed":1}'
+    spaced = '{ "seed" : 1,\n  "height": 64, "width":64,  "prompt": "idempotent poster" }'
+    first = client.post("/api/v1/generate", data=compact, headers=headers)
+    second = client.post("/api/v1/generate", data=spaced, headers=headers)
+    assert first.status_code == second.status_code == 202
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert first.get_json() == second.get_json()
+    assert _jobs(app) == 1
+
+
+def test_the_same_upload_replays_and_another_file_is_reused(
+    app, client, admin_headers, make_artwork
+):
+    headers = {**admin_headers, "Idempotency-Key": "upload-1"}
+
+    def upload(seed: int):
+        form = {"file": (io.BytesIO(make_artwork(64, 64, seed=seed)), "a.png"), "title": "Mine"}
+        return client.post("/api/v1/images", data=form, headers=headers)
+
+    first, again, other = upload(1), upload(1), upload(2)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422
 
 
 def test_same_key_with_another_body_is_422_idempotency_key_reused(app, client, admin_headers):

@@ -54,12 +54,38 @@ class IdempotencyKeyReused(GatewayError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+def _canonical_body() -> bytes:
+    """The request's meaning, not its bytes: canonical JSON (sorted keys, no whitespace), or for
+    an upload its form fields and each file's digest. Unparseable bodies fall back to their bytes."""
+    if request.is_json:
+        try:
+            value = json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):
+            return request.get_data(cache=True)
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    if request.files or request.form:
+        parts: dict[str, list[str]] = {
+            name: sorted(request.form.getlist(name)) for name in sorted(request.form)
+        }
+        for name in sorted(request.files):
+            digests = []
+            for upload in request.files.getlist(name):
+                digests.append(hashlib.sha256(upload.stream.read()).hexdigest())
+                upload.stream.seek(0)
+            parts[f"file:{name}"] = digests
+        return json.dumps(parts, sort_keys=True).encode()
+    return request.get_data(cache=True)
+
+
 def _request_fingerprint() -> str:
+    """Same method, path, query and canonical body: the same request (Stripe's rule)."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.path.encode())
     digest.update(b"\0")
-    digest.update(request.get_data(cache=True))
+    digest.update(json.dumps(sorted(request.args.items(multi=True))).encode())
+    digest.update(b"\0")
+    digest.update(_canonical_body())
     return digest.hexdigest()
 
 

@@ -18,8 +18,6 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from gateway.app.errors import GatewayError
 from gateway.app.settings import Settings
 
-TIERS = ("generation", "publishing", "approval", "read")
-
 
 @dataclass(frozen=True)
 class RateState:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
+from gateway.app.accounts import scopes
 from gateway.app.accounts import service as accounts
 from gateway.app.accounts.models import ApiKey
 from gateway.app.audit.service import Actor
@@ -85,23 +86,32 @@ def require_principal() -> Principal:
     return principal
 
 
-def api_access(scope: str, tier: str) -> Callable[[F], F]:
-    """Decorate an API method: authenticate, check `scope`, count against rate tier `tier`."""
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def api_access(operation: str) -> Callable[[F], F]:
+    """Decorate an API method as `operation` of `accounts.scopes.OPERATIONS`: authenticate, check
+    its scope, count it against its rate tier. A writing method given `read` fails at import."""
+    access = scopes.access_for(operation)
 
     def decorate(fn: F) -> F:
+        if fn.__name__ in WRITE_METHODS and access.scope == "read":
+            raise TypeError(f"{operation}: the read scope never changes anything ({fn.__name__})")
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = require_principal()
-            if scope not in principal.scopes and not principal.is_admin:
+            if access.scope not in principal.scopes and not principal.is_admin:
                 raise Forbidden(
-                    f"this operation needs the {scope!r} scope",
-                    details={"required_scope": scope, "scopes": sorted(principal.scopes)},
+                    f"this operation needs the {access.scope!r} scope",
+                    details={"required_scope": access.scope, "scopes": sorted(principal.scopes)},
                 )
             limiter = current_app.extensions["rate_limiter"]
             if current_app.extensions["settings"].rate_limit_enabled:
-                g.rate_state = limiter.hit(tier, principal.plan, principal.rate_identity)
+                g.rate_state = limiter.hit(access.tier, principal.plan, principal.rate_identity)
             return fn(*args, **kwargs)
 
+        wrapper.__access__ = access  # type: ignore[attr-defined]
         wrapper.__apidoc__ = {  # type: ignore[attr-defined]
             **getattr(fn, "__apidoc__", {}),
             "security": [{"apikey": []}, {"bearer": []}],

@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gateway.app.accounts import scopes
 from gateway.app.database import UTCDateTime, new_id, utcnow
 from gateway.app.extensions import db
 
 ROLES = ("admin", "reviewer", "viewer")
 PLANS = ("free", "pro", "enterprise")
-SCOPES = ("read", "generate", "review", "publish", "admin")
+SCOPES = tuple(scopes.SCOPES)
 
 
 class Operator(db.Model):

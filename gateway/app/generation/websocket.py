@@ -23,7 +23,7 @@ def _authenticate() -> None:
     key = request.args.get("api_key")
     if key and "X-API-Key" not in request.headers:
         request.environ["HTTP_X_API_KEY"] = key
-    api_access("read", "read")(lambda: None)()
+    api_access("jobs.follow")(lambda: None)()
 
 
 def _snapshot(job_id: str) -> dict:

@@ -26,7 +26,7 @@ SUBSCRIPTION_FIELDS = {
 }
 
 
-def key_headers(make_key, scopes=("read",), name="zapier"):
+def key_headers(make_key, scopes=("read", "webhooks"), name="zapier"):
     return {"X-API-Key": make_key(scopes=list(scopes), name=name)}
 
 
@@ -141,14 +141,20 @@ def test_keys_see_only_their_own_subscriptions_and_admins_see_all(
     assert {s["id"] for s in everything} == {own["id"], other["id"]}
 
 
-def test_a_key_without_the_read_scope_is_refused(client, make_key, webhooks, receiver):
-    headers = key_headers(make_key, scopes=("generate",))
+@pytest.mark.parametrize("scopes", [("generate",), ("read",), ("read", "generate", "review")])
+def test_managing_subscriptions_needs_the_webhooks_scope(
+    client, make_key, webhooks, receiver, scopes
+):
+    headers = key_headers(make_key, scopes=scopes)
     response = client.post(
         "/api/v1/webhooks", json={"url": receiver.url, "events": ["*"]}, headers=headers
     )
     assert response.status_code == 403
-    assert response.get_json()["code"] == "FORBIDDEN"
+    assert response.get_json()["details"]["required_scope"] == "webhooks"
+    assert client.get("/api/v1/webhooks", headers=headers).status_code == 403
     assert client.get("/api/v1/webhooks").status_code == 401
+    samples = client.get("/api/v1/webhooks/samples/image.approved", headers=headers)
+    assert samples.status_code == (200 if "read" in scopes else 403)
 
 
 def test_patch_changes_fields_and_disabling_then_enabling_works(

@@ -26,7 +26,7 @@ me_model = ns.model(
 class Me(Resource):
     @ns.response(200, "The caller", me_model)
     @ns.response(401, "Missing or invalid key", m["Error"])
-    @api_access("read", "read")
+    @api_access("account.me")
     def get(self) -> dict:
         """The key's name, plan, scopes and usage."""
         principal = require_principal()

@@ -28,7 +28,7 @@ class BatchApprove(Resource):
     @ns.expect(m["BatchIds"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids", m["Error"])
-    @api_access("review", "approval")
+    @api_access("batch.approve")
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
@@ -44,7 +44,7 @@ class BatchReject(Resource):
     @ns.expect(m["BatchReject"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids or reason", m["Error"])
-    @api_access("review", "approval")
+    @api_access("batch.reject")
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Reject each pending image with one reason; already rejected ones are skipped."""
@@ -65,7 +65,7 @@ class BatchDelete(Resource):
     @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchDelete"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
-    @api_access("review", "approval")
+    @api_access("batch.delete")
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Delete images; published ones need force."""
@@ -85,7 +85,7 @@ class BatchPublish(Resource):
     @ns.response(
         200, "Per-item outcome, plus the publication of each queued image", m["BatchResult"]
     )
-    @api_access("publish", "publishing")
+    @api_access("batch.publish")
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Queue a publication per approved image with one template; Printify's limits pace them."""

@@ -44,7 +44,7 @@ class Generate(Resource):
     @ns.response(401, "Missing or invalid API key", m["Error"])
     @ns.response(429, "Rate limit exceeded", m["Error"])
     @ns.response(503, "Backend not configured or its circuit is open", m["Error"])
-    @api_access("generate", "generation")
+    @api_access("generation.generate")
     @idempotent(required_in_v2=True)
     def post(self) -> tuple[dict, int]:
         """Queue a generation job (runs in the background; poll status_url or the websocket)."""
@@ -67,7 +67,7 @@ class Edit(Resource):
     @ns.response(400, "Invalid parameters", m["Error"])
     @ns.response(404, "Source image not found", m["Error"])
     @ns.response(503, "Backend unavailable", m["Error"])
-    @api_access("generate", "generation")
+    @api_access("generation.edit")
     @idempotent()
     def post(self) -> tuple[dict, int]:
         """Apply an instruction to an existing image; results are child images of it."""

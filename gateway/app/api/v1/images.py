@@ -51,7 +51,7 @@ class ImageList(Resource):
     )
     @ns.response(200, "A page of images, newest first", m["ImagePage"])
     @spec.cursor_paged(ns, "ImageSummary")
-    @api_access("read", "read")
+    @api_access("images.list")
     def get(self) -> dict:
         """List images with filters, newest first (v1: by page; v2: by cursor)."""
         query = ImageQuery(
@@ -84,7 +84,7 @@ class ImageList(Resource):
     @ns.response(400, "Not a usable image", m["Error"])
     @ns.response(413, "File too large", m["Error"])
     @ns.response(415, "Not PNG, JPEG or WebP", m["Error"])
-    @api_access("generate", "generation")
+    @api_access("images.upload")
     @idempotent()
     def post(self) -> tuple[dict, int]:
         """Upload an operator's own design (multipart: file, title?, description?, tags?)."""
@@ -106,7 +106,7 @@ class ImageList(Resource):
 class ImageItem(Resource):
     @ns.response(200, "The image with duplicates and history", m["Image"])
     @ns.response(404, "Unknown image", m["Error"])
-    @api_access("read", "read")
+    @api_access("images.get")
     def get(self, image_id: str) -> dict:
         """One image with quality report, near-duplicates and history."""
         return _detail(image_id)
@@ -114,7 +114,7 @@ class ImageItem(Resource):
     @ns.expect(m["ImagePatch"])
     @ns.response(200, "Updated", m["Image"])
     @ns.response(400, "Invalid fields", m["Error"])
-    @api_access("review", "approval")
+    @api_access("images.update")
     def patch(self, image_id: str) -> dict:
         """Edit title, description and tags."""
         review.update_metadata(db.session, image_id, common.json_body(), require_principal())
@@ -123,7 +123,7 @@ class ImageItem(Resource):
     @ns.doc(params={"force": "delete even when published"})
     @ns.response(204, "Deleted")
     @ns.response(409, "Published; pass force", m["Error"])
-    @api_access("review", "approval")
+    @api_access("images.delete")
     def delete(self, image_id: str) -> tuple[str, int]:
         """Delete an image (its files go when no other image shares them)."""
         force = bool(common.bool_arg("force"))
@@ -141,7 +141,7 @@ class ImageFile(Resource):
     )
     @ns.response(200, "The bytes")
     @ns.response(404, "Unknown image", m["Error"])
-    @api_access("read", "read")
+    @api_access("images.file")
     def get(self, image_id: str) -> Response:
         """The image file; content-addressed, so cacheable forever."""
         variant = v.choice(request.args.get("variant", "original"), "variant", presenter.VARIANTS)
@@ -164,7 +164,7 @@ class Publish(Resource):
     @ns.response(202, "Queued", m["PublishAccepted"])
     @ns.response(400, "Invalid template, or below the DPI floor", m["Error"])
     @ns.response(409, "Not approved", m["Error"])
-    @api_access("publish", "publishing")
+    @api_access("images.publish")
     @idempotent()
     def post(self, image_id: str) -> tuple[dict, int]:
         """Publish an approved image with a product template (a durable, paced background job)."""
@@ -191,7 +191,7 @@ class Approve(Resource):
     @ns.expect(m["Approve"])
     @ns.response(200, "Approved", m["Image"])
     @ns.response(409, "Not pending", m["Error"])
-    @api_access("review", "approval")
+    @api_access("images.approve")
     @idempotent()
     def post(self, image_id: str) -> dict:
         """Approve a pending image."""
@@ -213,7 +213,7 @@ class Reject(Resource):
     @ns.response(200, "Rejected", m["Image"])
     @ns.response(400, "Unknown reason", m["Error"])
     @ns.response(409, "Not pending", m["Error"])
-    @api_access("review", "approval")
+    @api_access("images.reject")
     @idempotent()
     def post(self, image_id: str) -> dict:
         """Reject a pending image with a reason code (REJECT_REASONS)."""
@@ -236,7 +236,7 @@ class Reset(Resource):
     @ns.response(200, "Back to pending", m["Image"])
     @ns.response(403, "Admins only", m["Error"])
     @ns.response(409, "Not approved or rejected", m["Error"])
-    @api_access("review", "approval")
+    @api_access("images.reset")
     @idempotent()
     def post(self, image_id: str) -> dict:
         """Send an approved or rejected image back to pending (admin)."""

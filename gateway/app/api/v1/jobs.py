@@ -39,7 +39,7 @@ class JobList(Resource):
     @ns.doc(params={"status": "pending|processing|completed|failed|cancelled", "limit": "1-200"})
     @ns.response(200, "Newest jobs first", m["JobList"])
     @spec.cursor_paged(ns, "Job")
-    @api_access("read", "read")
+    @api_access("jobs.list")
     def get(self) -> dict:
         """List jobs, newest first (v2: by cursor)."""
         status = request.args.get("status") or None
@@ -59,7 +59,7 @@ def _present_jobs(jobs: Sequence[GenerationJob]) -> list[dict]:
 class Job(Resource):
     @ns.response(200, "The job", m["Job"])
     @ns.response(404, "Unknown job", m["Error"])
-    @api_access("read", "read")
+    @api_access("jobs.get")
     def get(self, job_id: str) -> dict:
         """A job's status, progress, images and error."""
         return job_body(job_id)
@@ -71,7 +71,7 @@ class CancelJob(Resource):
     @ns.response(200, "Cancelled", m["Job"])
     @ns.response(404, "Unknown job", m["Error"])
     @ns.response(409, "Already final", m["Error"])
-    @api_access("generate", "read")
+    @api_access("jobs.cancel")
     @idempotent()
     def post(self, job_id: str) -> dict:
         """Cancel a pending or running job."""

@@ -40,7 +40,7 @@ cleanup_model = ns.model(
 class Status(Resource):
     @ns.response(200, "Uptime, queue, backends, host resources")
     @ns.response(403, "Admins only", m["Error"])
-    @api_access("admin", "read")
+    @api_access("operations.status")
     def get(self) -> dict:
         """The gateway's state at a glance (admin)."""
         context = common.generation()
@@ -52,7 +52,7 @@ class Status(Resource):
 @ns.route("/backends")
 class Backends(Resource):
     @ns.response(200, "Every backend with its circuit", [backend_model])
-    @api_access("read", "read")
+    @api_access("operations.backends")
     def get(self) -> list:
         """Generation backends: enabled, health, circuit state, version."""
         return common.generation().registry.describe(probe=True)
@@ -63,7 +63,7 @@ class Cleanup(Resource):
     @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "What the retention policy removed", cleanup_model)
     @ns.response(403, "Admins only", m["Error"])
-    @api_access("admin", "approval")
+    @api_access("operations.cleanup")
     @idempotent()
     def post(self) -> dict:
         """Apply the retention policy now (admin)."""

@@ -149,7 +149,7 @@ product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
 class Templates(Resource):
     @templates_ns.response(200, "Every template", template_list)
     @spec.cursor_paged(templates_ns, "Template")
-    @api_access("read", "read")
+    @api_access("templates.list")
     def get(self) -> dict:
         """List product templates (v1: all, by name; v2: newest first, by cursor)."""
         if versioning.is_v2():
@@ -169,7 +169,7 @@ class Templates(Resource):
     @templates_ns.response(201, "Created (checked against the catalog)", template_model)
     @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
     @templates_ns.response(409, "Name taken", t["Error"])
-    @api_access("admin", "read")
+    @api_access("templates.create")
     @idempotent()
     def post(self) -> tuple[dict, int]:
         """Create a template; every variant and the position are checked against the catalog."""
@@ -183,7 +183,7 @@ class Templates(Resource):
 class TemplateItem(Resource):
     @templates_ns.response(200, "The template", template_model)
     @templates_ns.response(404, "Unknown template", t["Error"])
-    @api_access("read", "read")
+    @api_access("templates.get")
     def get(self, template_id: str) -> dict:
         """One template."""
         return product_templates.to_dict(product_templates.get(db.session, template_id))
@@ -191,7 +191,7 @@ class TemplateItem(Resource):
     @templates_ns.expect(template_input)
     @templates_ns.response(200, "Updated", template_model)
     @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
-    @api_access("admin", "read")
+    @api_access("templates.update")
     def put(self, template_id: str) -> dict:
         """Change a template (any subset of fields); checked against the catalog again."""
         template = product_templates.update(
@@ -205,7 +205,7 @@ class TemplateItem(Resource):
 
     @templates_ns.response(204, "Deleted")
     @templates_ns.response(404, "Unknown template", t["Error"])
-    @api_access("admin", "read")
+    @api_access("templates.delete")
     def delete(self, template_id: str) -> tuple[str, int]:
         """Delete a template; publications keep the copy they were made with."""
         product_templates.delete(db.session, template_id, require_principal().actor)
@@ -214,7 +214,7 @@ class TemplateItem(Resource):
 
 @templates_ns.route("/<string:template_id>/readiness/<string:image_id>")
 class TemplateReadiness(Resource):
-    @api_access("read", "read")
+    @api_access("templates.readiness")
     def get(self, template_id: str, image_id: str) -> dict:
         """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
         template = product_templates.get(db.session, template_id)
@@ -234,7 +234,7 @@ class Publications(Resource):
     )
     @publications_ns.response(200, "A page of publications", publication_page)
     @spec.cursor_paged(publications_ns, "Publication")
-    @api_access("read", "read")
+    @api_access("publications.list")
     def get(self) -> dict:
         """List publications, newest first (v2: by cursor)."""
         image_id = request.args.get("image_id")
@@ -260,7 +260,7 @@ class Publications(Resource):
 class PublicationItem(Resource):
     @publications_ns.response(200, "The publication", publication_model)
     @publications_ns.response(404, "Unknown publication", p["Error"])
-    @api_access("read", "read")
+    @api_access("publications.get")
     def get(self, publication_id: str) -> dict:
         """One publication: status, Printify product id, mockups, attempts, error."""
         return presenter.to_dict(publications.get(db.session, publication_id))
@@ -271,7 +271,7 @@ class PublicationRetry(Resource):
     @publications_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @publications_ns.response(202, "Queued again", publication_model)
     @publications_ns.response(409, "Not failed", p["Error"])
-    @api_access("publish", "publishing")
+    @api_access("publications.retry")
     @idempotent()
     def post(self, publication_id: str) -> tuple[dict, int]:
         """Retry a failed publication from the last step Printify confirmed."""
@@ -286,7 +286,7 @@ class PublicationUnpublish(Resource):
     @publications_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @publications_ns.response(200, "Taken down", publication_model)
     @publications_ns.response(409, "Not published", p["Error"])
-    @api_access("publish", "publishing")
+    @api_access("publications.unpublish")
     @idempotent()
     def post(self, publication_id: str) -> dict:
         """Take a published product down (Printify unpublish + delete); the image is approved again."""
@@ -317,7 +317,7 @@ class Products(Resource):
     @products_ns.doc(params={"page": "1-based", "limit": "per page (1-200)"})
     @products_ns.response(200, "A page of products", product_page)
     @spec.cursor_paged(products_ns, "Product")
-    @api_access("read", "read")
+    @api_access("products.list")
     def get(self) -> dict:
         """Products published through the gateway, newest first (v2: by cursor)."""
         if versioning.is_v2():
@@ -341,7 +341,7 @@ class Products(Resource):
 
 @catalog_ns.route("/blueprints")
 class Blueprints(Resource):
-    @api_access("read", "read")
+    @api_access("catalog.read")
     def get(self) -> list:
         """Printify blueprints (product types), cached."""
         common.end_transaction()
@@ -350,7 +350,7 @@ class Blueprints(Resource):
 
 @catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers")
 class Providers(Resource):
-    @api_access("read", "read")
+    @api_access("catalog.read")
     def get(self, blueprint_id: int) -> list:
         """Print providers of a blueprint, cached."""
         common.end_transaction()
@@ -359,7 +359,7 @@ class Providers(Resource):
 
 @catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers/<int:provider_id>/variants")
 class Variants(Resource):
-    @api_access("read", "read")
+    @api_access("catalog.read")
     def get(self, blueprint_id: int, provider_id: int) -> dict:
         """Every variant (out-of-stock ones too) with its print areas' pixel sizes, cached."""
         common.end_transaction()
@@ -368,7 +368,7 @@ class Variants(Resource):
 
 @catalog_ns.route("/refresh")
 class CatalogRefresh(Resource):
-    @api_access("admin", "read")
+    @api_access("catalog.refresh")
     def post(self) -> dict:
         """Forget the cached catalog; the next reads ask Printify again."""
         common.end_transaction()

@@ -156,7 +156,7 @@ class WebhookList(Resource):
     @ns.response(200, "Your subscriptions (all of them for admin keys)", list_model)
     @ns.response(401, "Missing or invalid key", m["Error"])
     @spec.cursor_paged(ns, "Webhook")
-    @api_access("read", "read")
+    @api_access("webhooks.list")
     def get(self) -> dict:
         """List webhook subscriptions, newest first (v2: by cursor)."""
         if versioning.is_v2():
@@ -173,7 +173,7 @@ class WebhookList(Resource):
     @ns.response(201, "Subscribed; the secret is shown this once", secret_model)
     @ns.response(400, "Invalid or refused URL, unknown event type", m["Error"])
     @ns.response(401, "Missing or invalid key", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.create")
     @idempotent()
     def post(self) -> tuple[dict, int]:
         """Subscribe `{url, events, description?}` or Zapier's `{target_url, event}`."""
@@ -186,7 +186,7 @@ class WebhookList(Resource):
 class WebhookSamples(Resource):
     @ns.response(200, "Sample deliveries, newest real events first", [envelope_model])
     @ns.response(404, "Unknown event type", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.samples")
     def get(self, event_type: str) -> list:
         """Example bodies of an event type, exactly as delivered (Zapier's perform-list)."""
         if event_type not in EVENT_TYPES:
@@ -201,7 +201,7 @@ class WebhookSamples(Resource):
 class Webhook(Resource):
     @ns.response(200, "The subscription", webhook_model)
     @ns.response(404, "Unknown webhook", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.get")
     def get(self, webhook_id: str) -> dict:
         """One subscription (without its secret)."""
         return presenter.to_dict(_subscription(webhook_id))
@@ -210,7 +210,7 @@ class Webhook(Resource):
     @ns.response(200, "Updated", webhook_model)
     @ns.response(400, "Invalid field", m["Error"])
     @ns.response(404, "Unknown webhook", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.update")
     def patch(self, webhook_id: str) -> dict:
         """Change the URL, events, description, or enable/disable it."""
         subscription = _subscription(webhook_id)
@@ -220,7 +220,7 @@ class Webhook(Resource):
 
     @ns.response(204, "Unsubscribed")
     @ns.response(404, "Unknown webhook", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.delete")
     def delete(self, webhook_id: str) -> tuple[str, int]:
         """Unsubscribe (Zapier's unsubscribe); its delivery log goes with it."""
         service.delete(db.session, _subscription(webhook_id), _owner())
@@ -232,7 +232,7 @@ class RotateSecret(Resource):
     @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "The new secret, shown this once", secret_model)
     @ns.response(404, "Unknown webhook", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.rotate_secret")
     @idempotent()
     def post(self, webhook_id: str) -> dict:
         """A new secret; the old one keeps signing beside it for 24 hours."""
@@ -246,7 +246,7 @@ class SendTest(Resource):
     @ns.response(202, "A webhook.test delivery is queued", delivery_model)
     @ns.response(404, "Unknown webhook", m["Error"])
     @ns.response(409, "The webhook is disabled", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.test")
     @idempotent()
     def post(self, webhook_id: str) -> tuple[dict, int]:
         """Send a `webhook.test` event to this subscription only."""
@@ -259,7 +259,7 @@ class Deliveries(Resource):
     @ns.response(200, "Newest deliveries first, each with every attempt", delivery_list_model)
     @ns.response(404, "Unknown webhook", m["Error"])
     @spec.cursor_paged(ns, "WebhookDelivery")
-    @api_access("read", "read")
+    @api_access("webhooks.deliveries")
     def get(self, webhook_id: str) -> dict:
         """The delivery log: status, attempts, response codes and excerpts (v2: by cursor)."""
         subscription = _subscription(webhook_id)
@@ -287,7 +287,7 @@ class Redeliver(Resource):
     @ns.response(202, "A new delivery of the same event is queued", delivery_model)
     @ns.response(404, "Unknown webhook or delivery", m["Error"])
     @ns.response(409, "Still in progress, or the webhook is disabled", m["Error"])
-    @api_access("read", "read")
+    @api_access("webhooks.redeliver")
     @idempotent()
     def post(self, webhook_id: str, delivery_id: str) -> tuple[dict, int]:
         """Send a delivered (or failed) event again, with the same webhook-id."""
