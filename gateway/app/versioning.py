@@ -17,6 +17,7 @@ from gateway.app.settings import Settings
 
 V1_PREFIX = "/api/v1/"
 V2_PREFIX = "/api/v2/"
+CURRENT_API = "/api/v2"  # where links outside a versioned answer point (UI, webhooks)
 
 
 def is_v2() -> bool:

@@ -321,7 +321,7 @@ def test_upload_by_url_lets_printify_fetch_the_signed_print_file(module_gateways
     # and one it does not fetch gets made-up 4500x5400 metadata): the real print file's size.
     assert (placed["width"], placed["height"]) == (1200, 1200)
     log = (by_url.state_dir / "gunicorn.log").read_text()
-    assert f"GET /api/v1/publications/{item['publication_id']}/print-file" in log
+    assert f"GET /api/v2/publications/{item['publication_id']}/print-file" in log
 
 
 def test_retry_of_a_failed_publication_resumes_from_its_product_and_publishes(

@@ -246,11 +246,11 @@ def test_domain_events_reach_matching_subscriptions_with_the_resource_as_the_api
     assert events["generation.started"]["job_id"] == job_id
     assert events["batch.completed"]["successful"] == [generated]
     approved = events["image.approved"]
-    api_image = gateway.get(f"/api/v1/images/{generated}").json()
+    api_image = gateway.get(f"/api/v2/images/{generated}").json()
     assert approved["status"] == "approved"
     for field in ("id", "sha256", "urls", "prompt", "seed", "width", "height", "status"):
         assert approved[field] == api_image[field], field
-    listed = gateway.get("/api/v1/images", params={"status": "approved", "limit": 100}).json()
+    listed = gateway.get("/api/v2/images", params={"status": "approved", "limit": 100}).json()
     assert approved == next(item for item in listed["items"] if item["id"] == generated)
     assert events["image.rejected"]["id"] == uploaded
     assert events["image.rejected"]["status"] == "rejected"

@@ -43,7 +43,7 @@ def test_an_approval_announces_the_image_exactly_as_the_api_returns_it(app, clie
     client.post(f"/api/v1/images/{image_id}/approve", json={}, headers=admin_headers)
     approved = [row for row in outbox(app) if row.event_type == "image.approved"]
     assert len(approved) == 1
-    listed = client.get(f"/api/v1/images/{image_id}", headers=admin_headers).get_json()
+    listed = client.get(f"/api/v2/images/{image_id}", headers=admin_headers).get_json()
     assert approved[0].data == {
         k: v for k, v in listed.items() if k not in ("duplicates", "history")
     }

@@ -224,7 +224,7 @@ def test_the_queue_shows_thumbnails_only_with_the_data_hooks(client, login, key)
     assert "variant=original" not in text and "variant=print" not in text
     for image_id in ids:
         tag = re.search(
-            rf'<img src="/api/v1/images/{image_id}/file\?variant=thumbnail"[^>]*>', text
+            rf'<img src="/api/v2/images/{image_id}/file\?variant=thumbnail"[^>]*>', text
         )
         assert tag and 'loading="lazy"' in tag.group(0)
         assert 'width="96"' in tag.group(0) and 'height="96"' in tag.group(0)
@@ -438,7 +438,7 @@ def test_the_detail_page_preloads_the_next_image_and_links_its_neighbours(client
     ids = [upload(client, key, seed=seed) for seed in (1, 2, 3)]
     login(client, "viewer")
     text = page_html(client, f"/review/images/{ids[1]}")
-    assert f'<link rel="prefetch" href="/api/v1/images/{ids[2]}/file?variant=original">' in text
+    assert f'<link rel="prefetch" href="/api/v2/images/{ids[2]}/file?variant=original">' in text
     assert link(text, "next") == f"/review/images/{ids[2]}"
     assert link(text, "prev") == f"/review/images/{ids[0]}"
     newest = page_html(client, f"/review/images/{ids[1]}?sort=newest")
@@ -454,7 +454,7 @@ def test_the_detail_page_shows_the_image_report_duplicates_and_history(app, clie
     token = login(client, "reviewer")
     client.post(f"/review/images/{copy}/reject", data={"reason": "duplicate"}, headers=htmx(token))
     text = page_html(client, f"/review/images/{copy}")
-    assert f'src="/api/v1/images/{copy}/file?variant=original"' in text
+    assert f'src="/api/v2/images/{copy}/file?variant=original"' in text
     duplicates = text[text.index('id="duplicates"') : text.index('id="lineage"')]
     assert f'data-image-id="{original}"' in duplicates and "distance 0" in duplicates
     assert "too small to print" in text  # the quality report

@@ -154,7 +154,7 @@ def test_delete_asks_first_then_removes_the_webhook(app, client, admin, webhooks
 
 
 def test_admins_see_subscriptions_made_through_the_api(client, admin, make_key, webhooks, receiver):
-    subscribe(client, {"X-API-Key": make_key(scopes=["read"])}, receiver.url)
+    subscribe(client, {"X-API-Key": make_key(scopes=["read", "webhooks"])}, receiver.url)
     page = client.get("/webhooks").get_data(as_text=True)
     assert receiver.url in page
     assert "api" in page

@@ -92,7 +92,7 @@ def test_only_matching_enabled_subscriptions_get_an_event_and_test_events_are_no
 
 
 def test_a_revoked_keys_subscriptions_receive_nothing(app, client, make_key, webhooks, receiver):
-    secret = make_key(scopes=["read"], name="zapier")
+    secret = make_key(scopes=["read", "webhooks"], name="zapier")
     subscribe(client, {"X-API-Key": secret}, receiver.url)
     with app.app_context():
         accounts.revoke_key(db.session, secret.split("_")[1], SYSTEM)

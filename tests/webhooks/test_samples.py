@@ -34,7 +34,7 @@ def test_job_and_image_samples_have_the_api_shape(client, admin_headers):
     assert sample("generation.failed")["error"]["code"] == "TIMEOUT"
     image = sample("image.approved")
     assert {"id", "status", "urls", "quality", "tags", "title"} <= set(image)
-    assert image["urls"]["original"].startswith("http://gateway.test/api/v1/images/")
+    assert image["urls"]["original"].startswith("http://gateway.test/api/v2/images/")
     assert sample("batch.completed")["counts"]["total"] == 2
 
 

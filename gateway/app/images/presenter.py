@@ -14,12 +14,13 @@ from gateway.app.images.models import Image
 VARIANTS = ("original", "print", "thumbnail")
 
 
-def file_urls(image: Image, base_url: str) -> dict[str, str]:
-    root = f"{base_url}/api/v1/images/{image.id}/file"
+def file_urls(image: Image, api_root: str) -> dict[str, str]:
+    """Links into the API at `api_root` (e.g. `https://host/api/v2`): a v2 answer links into v2."""
+    root = f"{api_root}/images/{image.id}/file"
     return {variant: f"{root}?variant={variant}" for variant in VARIANTS}
 
 
-def summary(image: Image, base_url: str) -> dict[str, Any]:
+def summary(image: Image, api_root: str) -> dict[str, Any]:
     """The list view of an image: everything but duplicates and history."""
     return {
         "id": image.id,
@@ -40,7 +41,7 @@ def summary(image: Image, base_url: str) -> dict[str, Any]:
         "mime": image.mime,
         "file_size": image.file_size,
         "sha256": image.sha256,
-        "urls": file_urls(image, base_url),
+        "urls": file_urls(image, api_root),
         "quality": image.quality,
         "duplicate_count": image.duplicate_count,
         "reject_reason": image.reject_reason,
@@ -52,9 +53,9 @@ def summary(image: Image, base_url: str) -> dict[str, Any]:
     }
 
 
-def detail(session: Session, image: Image, base_url: str) -> dict[str, Any]:
+def detail(session: Session, image: Image, api_root: str) -> dict[str, Any]:
     """The full image: summary plus near-duplicates and its audited history."""
-    body = summary(image, base_url)
+    body = summary(image, api_root)
     body["duplicates"] = images.duplicates_of(session, image.id)
     body["history"] = [audit.to_dict(entry) for entry in audit.history(session, "image", image.id)]
     return body

@@ -30,7 +30,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gateway.app import metrics
+from gateway.app import metrics, versioning
 from gateway.app.audit.service import SYSTEM
 from gateway.app.clients.pacing import PacingDelay
 from gateway.app.clients.printify import (
@@ -163,7 +163,9 @@ def _upload_url(context: PublishingContext, publication_id: str) -> str | None:
     if mode == "base64" or (mode == "auto" and not _base_url_is_public(base_url)):
         return None
     token = print_file_token(context, publication_id)
-    return f"{base_url}/api/v1/publications/{publication_id}/print-file?token={token}"
+    return (
+        f"{base_url}{versioning.CURRENT_API}/publications/{publication_id}/print-file?token={token}"
+    )
 
 
 def _image(context: PublishingContext, image_id: str) -> Row[Any]:

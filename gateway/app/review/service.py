@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.app import metrics
+from gateway.app import metrics, versioning
 from gateway.app import validation as v
 from gateway.app.errors import GatewayError
 from gateway.app.events import service as events
@@ -28,7 +28,7 @@ from gateway.app.security import Principal
 
 def _announce(session: Session, event_type: str, image: Image, base_url: str) -> None:
     session.flush()
-    events.emit(session, event_type, presenter.summary(image, base_url))
+    events.emit(session, event_type, presenter.summary(image, base_url + versioning.CURRENT_API))
 
 
 def approve(

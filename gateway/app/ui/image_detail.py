@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from gateway.app import versioning
 from gateway.app.api import common
 from gateway.app.api.v1.publishing import context as publishing_context
 from gateway.app.api.v1.publishing import enqueue as enqueue_publication
@@ -100,7 +101,7 @@ def _detail_context(
     publish_error: str | None = None,
 ) -> dict[str, Any]:
     """Everything the detail page shows, with the queue neighbours in the queue's own order."""
-    body = presenter.detail(db.session, image, "")
+    body = presenter.detail(db.session, image, versioning.CURRENT_API)
     distance = {item["image_id"]: item["distance"] for item in body["duplicates"]}
     duplicates = queries.by_ids(db.session, distance)
     prev_id, next_id = queries.neighbours(db.session, query, image)
@@ -116,7 +117,9 @@ def _detail_context(
         "job": db.session.get(GenerationJob, image.job_id) if image.job_id else None,
         "prev_id": prev_id,
         "next_id": next_id,
-        "next_original": presenter.file_urls(next_image, "")["original"] if next_image else None,
+        "next_original": presenter.file_urls(next_image, versioning.CURRENT_API)["original"]
+        if next_image
+        else None,
         "can_regenerate": _repeatable(image) is not None,
         **_publishing_context(image, publish_form, publish_error),
         **queue_context(query),

@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from gateway.app import validation as v
+from gateway.app import versioning
 from gateway.app.accounts.sessions import operator_principal
 from gateway.app.api import common
 from gateway.app.api.v1.publishing import context as publishing_context
@@ -113,7 +114,7 @@ class Card:
 
     @property
     def thumbnail(self) -> str:
-        return presenter.file_urls(self.image, "")["thumbnail"]
+        return presenter.file_urls(self.image, versioning.CURRENT_API)["thumbnail"]
 
     @property
     def thumbnail_size(self) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.app import versioning
 from gateway.app.database import isoformat, utcnow
 from gateway.app.events.models import OutboxEvent
 from gateway.app.generation import service as jobs
@@ -88,7 +89,7 @@ def _image(status: str, base_url: str) -> dict[str, Any]:
         created_at=now - timedelta(minutes=5),
         updated_at=now,
     )
-    return images.summary(image, base_url)
+    return images.summary(image, base_url + versioning.CURRENT_API)
 
 
 def _product(status: str) -> dict[str, Any]:

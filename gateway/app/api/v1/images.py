@@ -33,7 +33,7 @@ upload_form.add_argument("tags", location="form", help="comma-separated")
 
 def _detail(image_id: str) -> dict:
     image = service.get(db.session, image_id)
-    return presenter.detail(db.session, image, common.base_url())
+    return presenter.detail(db.session, image, common.api_url(""))
 
 
 @ns.route("")
@@ -61,7 +61,7 @@ class ImageList(Resource):
             has_duplicates=common.bool_arg("has_duplicates"),
             has_warnings=common.bool_arg("has_warnings"),
         )
-        base = common.base_url()
+        base = common.api_url("")
         if versioning.is_v2():
             return common.cursor_page(
                 service.BY_CREATED,
