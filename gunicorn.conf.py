@@ -20,6 +20,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "32"))  # each open review tab holds one (SSE)
 timeout = 120
+# Kept-alive connections idle up to 75 s (gunicorn's default is 2 s): a client polling a job every
+# few seconds keeps its connection instead of racing the server's close. gthread parks idle
+# connections in its poller, so they hold no thread.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 graceful_timeout = 20
 accesslog = None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -107,6 +107,55 @@ def test_config_check_through_the_real_entry_point(tmp_path):
     assert (tmp_path / "state" / "secret_key").exists()
 
 
+def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The real `flask --app wsgi` entry point with only the given environment."""
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [("keys", "list"), ("keys", "create", "x"), ("cleanup",), ("admin", "ensure")]
+)
+def test_commands_on_a_missing_database_explain_and_create_nothing(tmp_path, args):
+    state = tmp_path / "elsewhere"
+    result = _flask(tmp_path, *args, GATEWAY_STATE_DIR=str(state))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"no database at {state / 'gateway.db'}" in result.stderr
+    assert "GATEWAY_STATE_DIR / DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (state / "gateway.db").exists()
+
+
+def test_commands_on_an_unmigrated_database_say_to_migrate(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "gateway.db").touch()
+    result = _flask(tmp_path, "keys", "list", GATEWAY_STATE_DIR=str(state))
+    assert result.returncode == 1
+    assert "has no schema (it was never migrated)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _flask(tmp_path, "db", "upgrade", GATEWAY_STATE_DIR=str(state)).returncode == 0
+    listed = _flask(tmp_path, "keys", "list", GATEWAY_STATE_DIR=str(state))
+    assert listed.returncode == 0, listed.stderr
+
+
+def test_commands_on_an_unreachable_database_explain(tmp_path):
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"
+    result = _flask(
+        tmp_path, "keys", "list", DATABASE_URL=unreachable, GATEWAY_STATE_DIR=str(tmp_path)
+    )
+    assert result.returncode == 1
+    assert "cannot open the database postgresql+psycopg://nobody@127.0.0.1:9/none" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
-"""Flask CLI command groups: one per feature, registered by `init_app`."""
+"""Flask CLI command groups: one per feature, registered by `init_app`; each refuses to run on a
+missing or unmigrated database (`guard`)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from gateway.app.cli import accounts, config, operations, printify
+from gateway.app.cli import accounts, config, guard, operations, printify
 
 
 def init_app(app: Flask) -> None:
@@ -17,4 +18,5 @@ def init_app(app: Flask) -> None:
         operations.admin,
         printify.printify,
     ):
+        guard.guard(command, exempt=frozenset({"check"}))
         app.cli.add_command(command)
