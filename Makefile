@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run worker test lint format bench clean
+.PHONY: setup run worker test lint format bench postman clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python -m bench
+
+postman: $(STAMP)
+	$(BIN)/python -m sdk.postman
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -254,6 +254,10 @@ def test_account_operations_and_lists(client: Client) -> None:
     assert me.plan == "enterprise" and "admin" in me.scopes
     assert {backend.name for backend in client.backends()} >= {"local"}
     assert client.status()["uptime_seconds"] >= 0
+    usage = client.usage()
+    assert usage.period and usage.period.start and usage.period.end
+    assert usage.period.start < usage.period.end and usage.plan == "enterprise"
+    assert usage.used["images"] >= 0 and set(usage.quota) == set(usage.used)
     for page in (
         client.list_jobs(limit=1),
         client.list_templates(),

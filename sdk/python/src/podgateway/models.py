@@ -280,6 +280,7 @@ class Me(Resource):
     plan: str = ""
     scopes: list[str] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
+    quotas: Usage | None = None
 
 
 @dataclass
@@ -290,11 +291,13 @@ class Period(Resource):
 
 @dataclass
 class Usage(Resource):
-    """This billing period's usage against the plan's quotas."""
+    """This month's usage against the plan's quotas (`images`, `products`; None: unlimited)."""
 
     period: Period | None = None
-    used: dict[str, Any] = field(default_factory=dict)
-    quota: dict[str, Any] = field(default_factory=dict)
+    plan: str = ""
+    used: dict[str, int] = field(default_factory=dict)
+    quota: dict[str, int | None] = field(default_factory=dict)
+    remaining: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass
