@@ -50,6 +50,11 @@ API_DURATION = Histogram(
     ["method", "endpoint"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+RATE_LIMIT_STORE_ERRORS = Counter(
+    "pod_rate_limit_store_errors_total",
+    "Requests let through uncounted because the rate-limit store was unreachable",
+)
+LOGIN_FAILURES = Counter("pod_login_failures_total", "Failed operator logins", ["outcome"])
 WEBHOOK_DELIVERIES = Counter(
     "pod_webhook_deliveries_total", "Webhook delivery attempts", ["result"]
 )

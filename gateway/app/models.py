@@ -1,6 +1,7 @@
 """Every feature's tables, imported together so migrations and `db.create_all` see them all."""
 
 from gateway.app.accounts.models import ApiKey, Operator
+from gateway.app.accounts.quotas import UsageCounter
 from gateway.app.audit.models import AuditEntry
 from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
@@ -31,6 +32,7 @@ __all__ = [
     "PrintifyEvent",
     "ProductTemplate",
     "Publication",
+    "UsageCounter",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

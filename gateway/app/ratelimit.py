@@ -1,22 +1,33 @@
-"""Tiered rate limits (contract section 6) on the `limits` library: memory, or Redis when shared.
+"""Tiered rate limits (contract section 6) on the `limits` library, exact across processes.
 
-One operation tier per endpoint (`generation`, `publishing`, `approval`, `read`); the limit is the
-tier's base times the key's plan multiplier. Headers follow both the X-RateLimit-* convention and the
-IETF RateLimit / RateLimit-Policy draft.
+One operation tier per endpoint (`accounts.scopes`); the limit is the tier's base times the key's
+plan multiplier. Counters live in Redis when `REDIS_URL` is set, otherwise in a file every process of
+the machine shares (`machine_limits`). Headers follow both the X-RateLimit-* convention and the IETF
+RateLimit / RateLimit-Policy draft.
+
+Outage policy: when the counter store cannot be reached (Redis down), requests are let through
+uncounted and the outage is logged and counted in `pod_rate_limit_store_errors_total`; refusing
+every call because the limiter is down would turn a Redis outage into a gateway outage.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerHour
-from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.errors import StorageError
+from limits.storage import RedisStorage, Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
+from gateway.app import metrics
 from gateway.app.errors import GatewayError
+from gateway.app.machine_limits import MachineStorage
 from gateway.app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,12 @@ class RateLimiter:
         storage: Storage
         if settings.redis_url:
             storage = RedisStorage(
-                settings.redis_url, key_prefix=f"{settings.redis_prefix}:ratelimit"
+                settings.redis_url,
+                key_prefix=f"{settings.redis_prefix}:ratelimit",
+                wrap_exceptions=True,
             )
         else:
-            storage = MemoryStorage()
+            storage = MachineStorage(f"podgw+sqlite://{settings.state_dir / 'ratelimits.db'}")
         self.storage = storage
         self._strategy = SlidingWindowCounterRateLimiter(storage)
 
@@ -72,12 +85,18 @@ class RateLimiter:
         }[plan]
         return base * multiplier
 
-    def hit(self, tier: str, plan: str, identity: str) -> RateState:
-        """Count one request; raise RATE_LIMIT_EXCEEDED (with Retry-After) once the tier is spent."""
+    def hit(self, tier: str, plan: str, identity: str) -> RateState | None:
+        """Count one request; raise RATE_LIMIT_EXCEEDED (with Retry-After) once the tier is spent.
+        None when the counter store is unreachable (the outage policy above)."""
         amount = self.limit_for(tier, plan)
         item = RateLimitItemPerHour(amount)
-        allowed = self._strategy.hit(item, tier, identity)
-        stats = self._strategy.get_window_stats(item, tier, identity)
+        try:
+            allowed = self._strategy.hit(item, tier, identity)
+            stats = self._strategy.get_window_stats(item, tier, identity)
+        except StorageError as error:
+            log.warning("rate-limit store unreachable, request let through: %s", error)
+            metrics.RATE_LIMIT_STORE_ERRORS.inc()
+            return None
         state = RateState(amount, max(0, stats.remaining), stats.reset_time, tier)
         if not allowed:
             headers = state.headers()

@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         100, validation_alias="RATE_LIMIT_ENTERPRISE_MULTIPLIER", ge=1
     )
     rate_limit_enabled: bool = Field(True, validation_alias="RATE_LIMIT_ENABLED")
+    quota_free_images: int = Field(300, validation_alias="QUOTA_FREE_IMAGES", ge=0)
+    quota_free_products: int = Field(50, validation_alias="QUOTA_FREE_PRODUCTS", ge=0)
+    quota_pro_images: int = Field(5000, validation_alias="QUOTA_PRO_IMAGES", ge=0)
+    quota_pro_products: int = Field(1000, validation_alias="QUOTA_PRO_PRODUCTS", ge=0)
+    quota_enterprise_images: int = Field(0, validation_alias="QUOTA_ENTERPRISE_IMAGES", ge=0)
+    quota_enterprise_products: int = Field(0, validation_alias="QUOTA_ENTERPRISE_PRODUCTS", ge=0)
 
     api_v1_deprecated_on: date = Field(date(2026, 12, 1), validation_alias="API_V1_DEPRECATED_ON")
     api_v1_sunset_on: date = Field(date(2027, 12, 1), validation_alias="API_V1_SUNSET_ON")
@@ -204,6 +210,10 @@ class Settings(BaseSettings):
     @property
     def printify_enabled(self) -> bool:
         return bool(self.printify_api_token and self.printify_shop_id)
+
+    def quota(self, plan: str, metric: str) -> int:
+        """A plan's monthly quota of `metric` (`images`, `products`); 0 is unlimited."""
+        return int(getattr(self, f"quota_{plan}_{metric}"))
 
     def resolved_secret_key(self) -> str:
         """The configured key, else one generated once and kept in the state dir."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from gateway.app.accounts import service as accounts
+from gateway.app.audit.models import AuditEntry
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
 
@@ -28,8 +30,11 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def _login(client, username: str, password: str, next_url: str | None = None):
-    page = client.get("/login")
+def _login(
+    client, username: str, password: str, next_url: str | None = None, address: str = "127.0.0.1"
+):
+    environ = {"REMOTE_ADDR": address}
+    page = client.get("/login", environ_base=environ)
     url = "/login" if next_url is None else f"/login?next={next_url}"
     return client.post(
         url,
@@ -38,6 +43,7 @@ def _login(client, username: str, password: str, next_url: str | None = None):
             "password": password,
             "csrf_token": _csrf(page.get_data(as_text=True)),
         },
+        environ_base=environ,
     )
 
 
@@ -94,6 +100,36 @@ def test_failures_from_one_address_across_usernames_are_throttled(client, operat
     for index in range(20):
         assert _login(client, f"guess{index}", "wrong password!").status_code == 401
     assert _login(client, operator, PASSWORD).status_code == 429
+
+
+def test_failures_from_another_address_never_lock_the_operator_out(app, client, operator):
+    for _ in range(25):
+        assert _login(client, operator, "wrong password!", address="127.0.0.2").status_code in (
+            401,
+            429,
+        )
+    assert _login(client, operator, PASSWORD, address="127.0.0.2").status_code == 429
+    assert _login(app.test_client(), operator, PASSWORD, address="127.0.0.1").status_code == 302
+
+
+def test_failed_logins_are_in_the_audit_log_with_their_address(app, client, operator):
+    _login(client, operator, "wrong password!", address="127.0.0.9")
+    with app.app_context():
+        [entry] = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "login_failed")
+        ).all()
+    assert entry.entity_id == operator
+    assert entry.details == {"address": "127.0.0.9", "username": operator}
+    assert entry.actor_type == "anonymous"
+
+
+def test_many_failures_for_one_username_from_many_addresses_only_slow_it_down(app, operator):
+    throttle = app.extensions["login_throttle"]
+    for index in range(10):
+        throttle.failed(operator, f"10.0.0.{index}")
+    assert throttle.delay(operator, "127.0.0.1") == throttle.slow_seconds > 0
+    assert not throttle.blocked(operator, "127.0.0.1")
+    assert throttle.delay("someone-else", "127.0.0.1") == 0
 
 
 def test_the_session_is_replaced_at_login(client, operator):

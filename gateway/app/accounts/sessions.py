@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from flask_login import UserMixin, current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
-from limits import RateLimitItemPerMinute
-from limits.strategies import MovingWindowRateLimiter
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.storage import Storage
+from limits.strategies import SlidingWindowCounterRateLimiter
 from wtforms import ValidationError
 
 from gateway.app.accounts.models import Operator
@@ -73,34 +74,64 @@ def operator_principal(user: OperatorUser) -> Principal:
 
 
 class LoginThrottle:
-    """Failed logins per username and per client address, counted in a moving window."""
+    """Failed logins slow down their own source, never the operator's other sessions.
+
+    Counted in the rate limiter's shared store (Redis, or the machine's file), so every process
+    sees the same numbers. Refused (429, no password check) while either is spent:
+    - `per_pair` failures for one username from one address (guessing one account);
+    - `per_address` failures from one address (spraying many accounts).
+    Failures for one username from anywhere only add `slow_seconds` before each further attempt
+    once `per_username` is reached: a distributed guesser is slowed, while the right password from
+    another address still logs in. Windows are `minutes` long.
+    """
 
     def __init__(
-        self, storage: object, *, per_username: int = 5, per_address: int = 20, minutes: int = 15
+        self,
+        storage: Storage,
+        *,
+        per_pair: int = 5,
+        per_address: int = 20,
+        per_username: int = 10,
+        minutes: int = 15,
+        slow_seconds: float = 1.0,
     ) -> None:
-        self._strategy = MovingWindowRateLimiter(storage)  # type: ignore[arg-type]
-        self._username = RateLimitItemPerMinute(per_username, minutes)
+        self._strategy = SlidingWindowCounterRateLimiter(storage)
+        self._pair = RateLimitItemPerMinute(per_pair, minutes)
         self._address = RateLimitItemPerMinute(per_address, minutes)
+        self._username = RateLimitItemPerMinute(per_username, minutes)
+        self.slow_seconds = slow_seconds
+
+    def _counts(self, username: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        name = username.strip().lower()
+        return [
+            (self._pair, ("login-pair", name, address)),
+            (self._address, ("login-address", address)),
+            (self._username, ("login-user", name)),
+        ]
 
     def blocked(self, username: str, address: str) -> bool:
-        return not (
-            self._strategy.test(self._username, "login-user", username.lower())
-            and self._strategy.test(self._address, "login-ip", address)
-        )
+        pair, by_address, _ = self._counts(username, address)
+        return not all(self._strategy.test(item, *keys) for item, keys in (pair, by_address))
+
+    def delay(self, username: str, address: str) -> float:
+        """Seconds to wait before checking this attempt's password."""
+        _, _, (item, keys) = self._counts(username, address)
+        return 0.0 if self._strategy.test(item, *keys) else self.slow_seconds
 
     def failed(self, username: str, address: str) -> None:
-        self._strategy.hit(self._username, "login-user", username.lower())
-        self._strategy.hit(self._address, "login-ip", address)
+        for item, keys in self._counts(username, address):
+            self._strategy.hit(item, *keys)
 
-    def succeeded(self, username: str) -> None:
-        self._strategy.clear(self._username, "login-user", username.lower())
+    def succeeded(self, username: str, address: str) -> None:
+        pair, _, _ = self._counts(username, address)
+        self._strategy.clear(pair[0], *pair[1])
 
 
 def _csrf_refused(error: CSRFError) -> Response:
     return error_response("FORBIDDEN", f"CSRF check failed: {error.description}")
 
 
-def init_app(app: Flask, storage: object) -> None:
+def init_app(app: Flask, storage: Storage) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "ui.login"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
+from gateway.app.accounts import quotas
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.database import isoformat, utcnow
@@ -28,10 +29,12 @@ Enqueue = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Requester:
-    """Who asked for a job: the actor for the audit log and the API key for ownership."""
+    """Who asked for a job: the actor for the audit log, the API key for ownership, and that key's
+    monthly quota (none for operators)."""
 
     actor: Actor
     api_key_id: str | None = None
+    allowance: quotas.Allowance | None = None
 
 
 def ensure_backend_available(registry: BackendRegistry, name: str) -> None:
@@ -71,6 +74,7 @@ def _create_job(
         requested_by=requester.actor.name,
         api_key_id=requester.api_key_id,
     )
+    quotas.consume(session, requester.allowance, "images", int(params.get("batch_size") or 1))
     session.add(job)
     session.flush()
     audit.record(

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
+from gateway.app.accounts import quotas
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.clients.printify import PrintifyError, PrintifyNotFound
@@ -75,6 +76,8 @@ def _start(
             {"allow_low_resolution": "required for a design below the print DPI floor"},
         )
     if not dry_run:
+        allowance = quotas.allowance(context.settings, principal.api_key_id, principal.plan)
+        quotas.consume(session, allowance, "products", 1)
         images.change_status(
             session,
             image,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource
 
+from gateway.app.accounts import quotas
 from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
@@ -32,7 +33,11 @@ def accepted(job_id: str) -> dict[str, str]:
 
 def _requester() -> Requester:
     principal = require_principal()
-    return Requester(actor=principal.actor, api_key_id=principal.api_key_id)
+    return Requester(
+        actor=principal.actor,
+        api_key_id=principal.api_key_id,
+        allowance=quotas.allowance(common.settings(), principal.api_key_id, principal.plan),
+    )
 
 
 @ns.route("/generate")
