@@ -26,6 +26,7 @@ from podgateway import (
     NotFound,
     Page,
     RateLimitError,
+    ServiceUnavailable,
     ValidationError,
     WebhookVerificationError,
     verify_webhook,
@@ -133,6 +134,7 @@ def test_upload_patch_approve_and_reject(client: Client) -> None:
     design = upload(client, 7, title="Sunset", description="warm", tags=["retro", "surf"])
     assert design.status == "pending" and design.source == "upload"
     assert design.tags == ["retro", "surf"] and design.width == 480
+    assert design.urls["original"].startswith(f"{client.base_url}/api/v2/images/{design.id}/file")
 
     patched = client.update_image(design.id, title="Sunset club", tags=["retro"])
     assert (patched.title, patched.tags, patched.description) == ("Sunset club", ["retro"], "warm")
@@ -221,6 +223,27 @@ def test_429_is_retried_after_retry_after_then_raised(gateway: Gateway) -> None:
     assert [answer.status_code for answer in answers] == [429, 429, 429]
     assert waits == [float(answer.headers["Retry-After"]) for answer in answers[:2]]
     assert all(wait >= 1 for wait in waits) and limited.value.retry_after
+    assert len({request.headers["Idempotency-Key"] for request, _ in session.exchanges}) == 1
+
+
+def test_503_is_retried_with_backoff_then_raised_typed(gateway: Gateway) -> None:
+    waits: list[float] = []
+    session = RecordingSession()
+    client = Client(
+        gateway.url,
+        gateway.api_key,
+        session=session,
+        max_attempts=3,
+        backoff=0.2,
+        sleep=waits.append,
+    )
+    with client, pytest.raises(ServiceUnavailable) as unavailable:
+        client.generate("sdk runpod", backend="runpod")  # not configured on this gateway
+
+    assert (unavailable.value.status, unavailable.value.code) == (503, "SERVICE_UNAVAILABLE")
+    assert unavailable.value.details == {"backend": "runpod"}
+    assert [response.status_code for _, response in session.exchanges] == [503, 503, 503]
+    assert len(waits) == 2 and 0.1 <= waits[0] <= 0.2 and 0.2 <= waits[1] <= 0.4
     assert len({request.headers["Idempotency-Key"] for request, _ in session.exchanges}) == 1
 
 
