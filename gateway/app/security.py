@@ -112,9 +112,16 @@ def api_access(operation: str) -> Callable[[F], F]:
             return fn(*args, **kwargs)
 
         wrapper.__access__ = access  # type: ignore[attr-defined]
+        apidoc = getattr(fn, "__apidoc__", {})
         wrapper.__apidoc__ = {  # type: ignore[attr-defined]
-            **getattr(fn, "__apidoc__", {}),
+            **apidoc,
             "security": [{"apikey": []}, {"bearer": []}],
+            # `api.spec` turns these into the scope sentence, 401/403/429 and rate headers.
+            "vendor": {
+                **apidoc.get("vendor", {}),
+                "x-required-scope": access.scope,
+                "x-rate-tier": access.tier,
+            },
         }
         return wrapper  # type: ignore[return-value]
 

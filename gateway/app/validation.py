@@ -9,7 +9,11 @@ from typing import Any
 
 from gateway.app.errors import ValidationFailed
 
-_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|&#?[a-zA-Z0-9]+;|javascript:", re.IGNORECASE)
+# Case-insensitive by spelling, so the same pattern serves Python and the OpenAPI documents.
+MARKUP_PATTERN = r"<\s*[a-zA-Z!/?]|&#?[a-zA-Z0-9]+;|[jJ][aA][vV][aA][sS][cC][rR][iI][pP][tT]:"
+_MARKUP = re.compile(MARKUP_PATTERN)
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_CONTROL_BUT_NEWLINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_TAGS = 13
@@ -17,6 +21,7 @@ MAX_TAG_LENGTH = 32
 MAX_NOTE_LENGTH = 1000
 MAX_BATCH_IDS = 10_000
 MAX_ID_LENGTH = 64
+ID_PATTERN = f"^[^{_CONTROL}]*$"
 
 
 def _has_control_characters(text: str, *, allow_newlines: bool) -> bool:
@@ -55,6 +60,18 @@ def clean_text(
     return text
 
 
+def text_pattern(
+    *, required: bool = False, allow_newlines: bool = False, allow_markup: bool = False
+) -> str:
+    """The JSON-schema `pattern` of the strings `clean_text` accepts (its length aside), so the
+    API documents state the rule this module enforces."""
+    control = _CONTROL_BUT_NEWLINES if allow_newlines else _CONTROL
+    char = f"[^{control}]"
+    body = f"{char}*[^\\s{control}]{char}*" if required else f"{char}*"
+    guard = "" if allow_markup else f"(?![\\s\\S]*(?:{MARKUP_PATTERN}))"
+    return f"^{guard}{body}$"
+
+
 def integer(value: object, field: str, *, minimum: int, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed(f"{field} must be an integer", {field: "must be an integer"})
@@ -86,14 +103,16 @@ def tags(value: object, field: str = "tags") -> list[str]:
         value = [part for part in value.split(",")]
     if not isinstance(value, list):
         raise ValidationFailed(f"{field} must be a list of strings", {field: "must be a list"})
+    if len(value) > MAX_TAGS:
+        message = f"at most {MAX_TAGS} tags"
+        raise ValidationFailed(f"{field}: {message}", {field: message})
     result: list[str] = []
     for item in value:
+        if not isinstance(item, str):
+            raise ValidationFailed(f"{field} must hold strings", {field: "must hold strings"})
         tag = clean_text(item, field, max_length=MAX_TAG_LENGTH).lower()
         if tag and tag not in result:
             result.append(tag)
-    if len(result) > MAX_TAGS:
-        message = f"at most {MAX_TAGS} tags"
-        raise ValidationFailed(f"{field}: {message}", {field: message})
     return result
 
 

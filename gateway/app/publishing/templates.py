@@ -31,6 +31,17 @@ from gateway.app.publishing.printfiles import Placement
 MAX_VARIANTS = 500
 MAX_PRICE_CENTS = 10_000_000
 MAX_TEMPLATE_LENGTH = 300
+MAX_NAME_LENGTH = 120
+MAX_POSITION_LENGTH = 32
+MAX_CATALOG_ID = 2**31 - 1
+MAX_PRINT_AREA_PIXELS = 20000
+# name: (default, minimum, maximum) of each placement number.
+PLACEMENT = {
+    "x": (0.5, -1.0, 2.0),
+    "y": (0.5, -1.0, 2.0),
+    "scale": (1.0, 0.01, 10.0),
+    "angle": (0.0, -360.0, 360.0),
+}
 PLACEHOLDER_FIELDS = ("title", "description", "prompt", "tags")
 FIELDS = {
     "name",
@@ -51,17 +62,13 @@ def _placement(value: object) -> dict[str, float]:
         value = {}
     if not isinstance(value, Mapping):
         raise ValidationFailed("placement must be an object", {"placement": "must be an object"})
-    v.refuse_unknown(value, {"x", "y", "scale", "angle"})
+    v.refuse_unknown(value, set(PLACEMENT))
     errors = v.FieldErrors()
     result = {
-        "x": errors.check(v.number, value.get("x", 0.5), "placement.x", minimum=-1, maximum=2),
-        "y": errors.check(v.number, value.get("y", 0.5), "placement.y", minimum=-1, maximum=2),
-        "scale": errors.check(
-            v.number, value.get("scale", 1.0), "placement.scale", minimum=0.01, maximum=10
-        ),
-        "angle": errors.check(
-            v.number, value.get("angle", 0), "placement.angle", minimum=-360, maximum=360
-        ),
+        name: errors.check(
+            v.number, value.get(name, default), f"placement.{name}", minimum=low, maximum=high
+        )
+        for name, (default, low, high) in PLACEMENT.items()
     }
     errors.raise_if_any()
     return result
@@ -83,7 +90,7 @@ def _variants(value: object) -> list[dict[str, int]]:
         if not isinstance(item, Mapping):
             raise ValidationFailed(f"{field} must be an object", {field: "must be an object"})
         v.refuse_unknown(item, {"id", "price"})
-        variant_id = v.integer(item.get("id"), f"{field}.id", minimum=1, maximum=2**31 - 1)
+        variant_id = v.integer(item.get("id"), f"{field}.id", minimum=1, maximum=MAX_CATALOG_ID)
         price = v.integer(item.get("price"), f"{field}.price", minimum=0, maximum=MAX_PRICE_CENTS)
         if variant_id in seen:
             raise ValidationFailed(
@@ -125,21 +132,24 @@ def parse(body: Mapping[str, Any], *, current: ProductTemplate | None = None) ->
     errors = v.FieldErrors()
     fields: dict[str, Any] = {
         "name": errors.check(
-            v.clean_text, merged.get("name"), "name", max_length=120, required=True
+            v.clean_text, merged.get("name"), "name", max_length=MAX_NAME_LENGTH, required=True
         ),
         "blueprint_id": errors.check(
-            v.integer, merged.get("blueprint_id"), "blueprint_id", minimum=1, maximum=2**31 - 1
+            v.integer, merged.get("blueprint_id"), "blueprint_id", minimum=1, maximum=MAX_CATALOG_ID
         ),
         "print_provider_id": errors.check(
             v.integer,
             merged.get("print_provider_id"),
             "print_provider_id",
             minimum=1,
-            maximum=2**31 - 1,
+            maximum=MAX_CATALOG_ID,
         ),
         "variants": errors.check(_variants, merged.get("variants")),
         "position": errors.check(
-            v.clean_text, merged.get("position") or "front", "position", max_length=32
+            v.clean_text,
+            merged.get("position") or "front",
+            "position",
+            max_length=MAX_POSITION_LENGTH,
         ),
         "placement": errors.check(_placement, merged.get("placement")),
         "title_template": errors.check(
@@ -159,9 +169,8 @@ def parse(body: Mapping[str, Any], *, current: ProductTemplate | None = None) ->
         ),
         "tags": errors.check(v.tags, merged.get("tags") or []),
     }
-    placeholder = body.get("placeholder")
-    if placeholder is not None:
-        fields["placeholder"] = errors.check(_placeholder, placeholder)
+    if "placeholder" in body:
+        fields["placeholder"] = errors.check(_placeholder, body["placeholder"])
     elif current is not None:
         fields["placeholder"] = {
             "width": current.placeholder_width,
@@ -178,8 +187,10 @@ def _placeholder(value: object) -> dict[str, int]:
         )
     v.refuse_unknown(value, {"width", "height"})
     return {
-        "width": v.integer(value.get("width"), "placeholder.width", minimum=1, maximum=20000),
-        "height": v.integer(value.get("height"), "placeholder.height", minimum=1, maximum=20000),
+        name: v.integer(
+            value.get(name), f"placeholder.{name}", minimum=1, maximum=MAX_PRINT_AREA_PIXELS
+        )
+        for name in ("width", "height")
     }
 
 

@@ -17,6 +17,7 @@ from gateway.app.idempotency import idempotent
 from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
 from gateway.app.images.service import ImageQuery
+from gateway.app.images.states import ImageStatus
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
@@ -40,13 +41,22 @@ def _detail(image_id: str) -> dict:
 class ImageList(Resource):
     @ns.doc(
         params={
-            "status": "comma-separated statuses",
-            "q": "text in prompt or title",
-            "backend": "local|runpod|comfyui",
-            "has_duplicates": "true|false",
-            "has_warnings": "true|false",
-            "limit": "1-200 (default 50)",
-            "page": "1-based page",
+            "status": {
+                "type": "string",
+                "description": "comma-separated statuses",
+                "pattern": "^(,*(" + "|".join(str(s) for s in ImageStatus) + "))*,*$",
+            },
+            "q": {
+                "type": "string",
+                "description": "text in prompt or title",
+                "maxLength": 200,
+                "pattern": v.text_pattern(),
+            },
+            "backend": {"type": "string", "description": "backend name, e.g. local"},
+            "has_duplicates": schemas.flag_param("only images with (or without) duplicates"),
+            "has_warnings": schemas.flag_param("only images with (or without) quality warnings"),
+            "limit": schemas.limit_param(),
+            "page": {**schemas.PAGE_PARAM, "maximum": 1_000_000},
         }
     )
     @ns.response(200, "A page of images, newest first", m["ImagePage"])
@@ -120,7 +130,7 @@ class ImageItem(Resource):
         review.update_metadata(db.session, image_id, common.json_body(), require_principal())
         return _detail(image_id)
 
-    @ns.doc(params={"force": "delete even when published"})
+    @ns.doc(params={"force": schemas.flag_param("delete even when published")})
     @ns.response(204, "Deleted")
     @ns.response(409, "Published; pass force", m["Error"])
     @api_access("images.delete")
@@ -136,7 +146,7 @@ class ImageItem(Resource):
 @ns.route("/<string:image_id>/file")
 class ImageFile(Resource):
     @ns.doc(
-        params={"variant": "original|print|thumbnail (WebP)"},
+        params={"variant": schemas.choice_param(presenter.VARIANTS, "thumbnail: WebP")},
         produces=["image/png", "image/jpeg", "image/webp"],
     )
     @ns.response(200, "The bytes")

@@ -15,6 +15,7 @@ from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.generation import service
 from gateway.app.generation.models import GenerationJob
+from gateway.app.generation.states import JobStatus
 from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
 
@@ -36,7 +37,12 @@ def job_body(job_id: str) -> dict:
 
 @ns.route("")
 class JobList(Resource):
-    @ns.doc(params={"status": "pending|processing|completed|failed|cancelled", "limit": "1-200"})
+    @ns.doc(
+        params={
+            "status": schemas.choice_param([str(s) for s in JobStatus]),
+            "limit": schemas.limit_param(),
+        }
+    )
     @ns.response(200, "Newest jobs first", m["JobList"])
     @spec.cursor_paged(ns, "Job")
     @api_access("jobs.list")

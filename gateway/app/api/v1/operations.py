@@ -6,6 +6,7 @@ from flask import current_app
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app.api import common
+from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
@@ -22,8 +23,8 @@ backend_model = ns.model(
         "enabled": fields.Boolean(),
         "status": fields.String(),
         "circuit": fields.String(enum=["closed", "open", "half_open"]),
-        "version": fields.String(),
-        "disabled_reason": fields.String(),
+        "version": nullable(fields.String()),
+        "disabled_reason": nullable(fields.String()),
     },
 )
 cleanup_model = ns.model(

@@ -13,6 +13,7 @@ from flask_restx import Namespace, Resource, fields
 from gateway.app import validation as v
 from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
@@ -42,53 +43,105 @@ publications_ns = Namespace("publications", description="Publishing jobs, one pe
 products_ns = Namespace("products", description="Products live on Printify")
 catalog_ns = Namespace("catalog", description="The Printify catalog, cached by the gateway")
 
+catalog_id = {"min": 1, "max": product_templates.MAX_CATALOG_ID}
 variant_model = templates_ns.model(
     "TemplateVariant",
     {
-        "id": fields.Integer(required=True, description="Printify catalog variant id"),
-        "price": fields.Integer(required=True, min=0, description="integer cents"),
+        "id": fields.Integer(
+            required=True, description="Printify catalog variant id", **catalog_id
+        ),
+        "price": fields.Integer(
+            required=True, min=0, max=product_templates.MAX_PRICE_CENTS, description="integer cents"
+        ),
     },
+    strict=True,
 )
+placement_descriptions = {
+    "x": "centre, fraction of the print area width",
+    "y": "centre, fraction of the print area height",
+    "scale": "design width / print area width",
+    "angle": "degrees",
+}
 placement_model = templates_ns.model(
     "Placement",
     {
-        "x": fields.Float(default=0.5, description="centre, fraction of the print area width"),
-        "y": fields.Float(default=0.5, description="centre, fraction of the print area height"),
-        "scale": fields.Float(default=1.0, description="design width / print area width"),
-        "angle": fields.Float(default=0, description="degrees"),
+        name: fields.Float(
+            default=default, min=low, max=high, description=placement_descriptions[name]
+        )
+        for name, (default, low, high) in product_templates.PLACEMENT.items()
     },
+    strict=True,
 )
+print_area = {"required": True, "min": 1, "max": product_templates.MAX_PRINT_AREA_PIXELS}
 size_model = templates_ns.model(
-    "PrintArea", {"width": fields.Integer(), "height": fields.Integer()}
+    "PrintArea",
+    {"width": fields.Integer(**print_area), "height": fields.Integer(**print_area)},
+    strict=True,
 )
-template_input = templates_ns.model(
-    "TemplateInput",
+template_fields = {
+    "name": schemas.text(
+        required=True, max_length=product_templates.MAX_NAME_LENGTH, example="Tee, front"
+    ),
+    "blueprint_id": fields.Integer(required=True, example=6, **catalog_id),
+    "print_provider_id": fields.Integer(required=True, example=99, **catalog_id),
+    "variants": fields.List(
+        fields.Nested(variant_model),
+        required=True,
+        min_items=1,
+        max_items=product_templates.MAX_VARIANTS,
+        description="variant ids are unique",
+    ),
+    "position": schemas.optional_text(
+        max_length=product_templates.MAX_POSITION_LENGTH, default="front"
+    ),
+    "placement": nullable(fields.Nested(placement_model, description="null: the defaults")),
+    "placeholder": fields.Nested(
+        size_model, description="print area pixels; only needed while Printify is offline"
+    ),
+    "title_template": schemas.optional_text(
+        max_length=product_templates.MAX_TEMPLATE_LENGTH,
+        allow_newlines=True,
+        default="{title}",
+        example="{title} | Graphic Tee",
+    ),
+    "description_template": schemas.optional_text(
+        max_length=v.MAX_DESCRIPTION_LENGTH,
+        allow_newlines=True,
+        allow_markup=True,
+        default="{description}",
+        description="HTML; {title} {description} {prompt} {tags}",
+    ),
+    "tags": nullable(schemas.tag_list()),
+}
+template_input = templates_ns.model("TemplateInput", template_fields, strict=True)
+template_update = templates_ns.model(
+    "TemplateUpdate",
     {
-        "name": fields.String(required=True, example="Tee, black/white, front"),
-        "blueprint_id": fields.Integer(required=True, example=6),
-        "print_provider_id": fields.Integer(required=True, example=99),
-        "variants": fields.List(fields.Nested(variant_model), required=True),
-        "position": fields.String(default="front"),
-        "placement": fields.Nested(placement_model),
-        "placeholder": fields.Nested(
-            size_model, description="print area pixels; only needed while Printify is offline"
+        name: field
+        for name, field in template_fields.items()
+        if name not in {"name", "blueprint_id", "print_provider_id", "variants"}
+    }
+    | {
+        "name": schemas.text(max_length=product_templates.MAX_NAME_LENGTH),
+        "blueprint_id": fields.Integer(**catalog_id),
+        "print_provider_id": fields.Integer(**catalog_id),
+        "variants": fields.List(
+            fields.Nested(variant_model), min_items=1, max_items=product_templates.MAX_VARIANTS
         ),
-        "title_template": fields.String(default="{title}", example="{title} | Graphic Tee"),
-        "description_template": fields.String(
-            default="{description}", description="HTML; {title} {description} {prompt} {tags}"
-        ),
-        "tags": fields.List(fields.String(), example=["tee", "retro"]),
     },
+    strict=True,
 )
-template_model = templates_ns.inherit(
+template_model = templates_ns.model(
     "Template",
-    template_input,
     {
+        **template_fields,
+        "placement": fields.Nested(placement_model),
+        "tags": fields.List(fields.String()),
         "id": fields.String(),
         "blueprint_title": fields.String(),
         "print_provider_title": fields.String(),
         "catalog_checked": fields.Boolean(),
-        "catalog_checked_at": fields.DateTime(),
+        "catalog_checked_at": nullable(fields.DateTime()),
         "created_by": fields.String(),
         "created_at": fields.DateTime(),
         "updated_at": fields.DateTime(),
@@ -105,26 +158,26 @@ publication_model = publications_ns.model(
         "publication_id": fields.String(),
         "image_id": fields.String(),
         "template_id": fields.String(),
-        "template_name": fields.String(),
+        "template_name": nullable(fields.String()),
         "status": fields.String(enum=[status.value for status in PublicationStatus]),
         "dry_run": fields.Boolean(),
-        "printify_product_id": fields.String(),
-        "upload_id": fields.String(),
+        "printify_product_id": nullable(fields.String()),
+        "upload_id": nullable(fields.String()),
         "mockups": fields.List(fields.Raw()),
         "attempts": fields.Integer(),
         "reconciliations": fields.Integer(
             description="times an unconfirmed call was looked up in Printify"
         ),
-        "error": fields.Raw(description="{code, message}"),
+        "error": nullable(fields.Raw(description="{code, message}")),
         "readiness": fields.Raw(description="print readiness at this template"),
         "marker": fields.String(description="tag on the Printify product naming this job"),
         "requests": fields.List(fields.Raw(), description="dry run: what would have been sent"),
         "created_by": fields.String(),
         "created_at": fields.DateTime(),
         "updated_at": fields.DateTime(),
-        "started_at": fields.DateTime(),
-        "completed_at": fields.DateTime(),
-        "next_attempt_at": fields.DateTime(),
+        "started_at": nullable(fields.DateTime()),
+        "completed_at": nullable(fields.DateTime()),
+        "next_attempt_at": nullable(fields.DateTime()),
     },
 )
 publication_page = schemas.offset_page(publications_ns, "PublicationPage", publication_model)
@@ -133,13 +186,13 @@ p = schemas.register(publications_ns)
 product_model = products_ns.model(
     "Product",
     {
-        "printify_product_id": fields.String(),
+        "printify_product_id": nullable(fields.String()),
         "publication_id": fields.String(),
         "image_id": fields.String(),
         "template_id": fields.String(),
-        "template_name": fields.String(),
+        "template_name": nullable(fields.String()),
         "mockups": fields.List(fields.Raw()),
-        "published_at": fields.DateTime(),
+        "published_at": nullable(fields.DateTime()),
     },
 )
 product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
@@ -188,7 +241,7 @@ class TemplateItem(Resource):
         """One template."""
         return product_templates.to_dict(product_templates.get(db.session, template_id))
 
-    @templates_ns.expect(template_input)
+    @templates_ns.expect(template_update)
     @templates_ns.response(200, "Updated", template_model)
     @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
     @api_access("templates.update")
@@ -226,10 +279,10 @@ class TemplateReadiness(Resource):
 class Publications(Resource):
     @publications_ns.doc(
         params={
-            "status": "filter by status",
-            "image_id": "publications of one image",
-            "page": "1-based",
-            "limit": "per page (1-200)",
+            "status": schemas.choice_param([s.value for s in PublicationStatus]),
+            "image_id": {**schemas.ID_PARAM, "description": "publications of one image"},
+            "page": schemas.PAGE_PARAM,
+            "limit": schemas.limit_param(),
         }
     )
     @publications_ns.response(200, "A page of publications", publication_page)
@@ -298,7 +351,10 @@ class PublicationUnpublish(Resource):
 
 @publications_ns.route("/<string:publication_id>/print-file")
 class PublicationPrintFile(Resource):
-    @publications_ns.doc(security=[], params={"token": "signed token from the upload URL"})
+    @publications_ns.doc(
+        security=[],
+        params={"token": {"type": "string", "description": "signed token from the upload URL"}},
+    )
     @publications_ns.response(200, "The print file (PNG)")
     @publications_ns.response(404, "Unknown, expired or not rendered", p["Error"])
     def get(self, publication_id: str) -> Response:
@@ -314,7 +370,7 @@ class PublicationPrintFile(Resource):
 
 @products_ns.route("")
 class Products(Resource):
-    @products_ns.doc(params={"page": "1-based", "limit": "per page (1-200)"})
+    @products_ns.doc(params={"page": schemas.PAGE_PARAM, "limit": schemas.limit_param()})
     @products_ns.response(200, "A page of products", product_page)
     @spec.cursor_paged(products_ns, "Product")
     @api_access("products.list")

@@ -4,9 +4,46 @@ from __future__ import annotations
 
 from flask_restx import Model, Namespace, fields
 
-from gateway.app.generation.params import BACKENDS, MAX_BATCH_SIZE, SAMPLERS
+from gateway.app import validation as v
+from gateway.app.api.spec import enum_from_setting, maximum_from_setting, nullable
+from gateway.app.generation.params import (
+    BACKENDS,
+    DEFAULT_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_GUIDANCE,
+    MAX_SEED,
+    MAX_STEPS,
+    MIN_DIMENSION,
+    SAMPLERS,
+)
 from gateway.app.generation.states import JobStatus
 from gateway.app.images.states import ImageStatus
+
+PAGE_SIZE = {"default": 50, "minimum": 1, "maximum": 200}
+MAX_PAGE = 100_000
+
+
+def limit_param(description: str = "page size") -> dict[str, object]:
+    return {"type": "integer", **PAGE_SIZE, "description": description}
+
+
+PAGE_PARAM = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": "1-based page"}
+ID_PARAM = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": v.MAX_ID_LENGTH,
+    "pattern": v.ID_PATTERN,
+}
+
+
+def flag_param(description: str) -> dict[str, object]:
+    """A true/false query parameter (`common.bool_arg`)."""
+    return {"type": "boolean", "description": description}
+
+
+def choice_param(options: list[str] | tuple[str, ...], description: str = "") -> dict[str, object]:
+    return {"type": "string", "enum": list(options), "description": description}
+
 
 IDEMPOTENCY_DOC = {
     "Idempotency-Key": {
@@ -16,6 +53,39 @@ IDEMPOTENCY_DOC = {
         "description": "Replays the first response for 24 h instead of doing the work again",
     }
 }
+
+
+def text(
+    *,
+    max_length: int | None = None,
+    required: bool = False,
+    allow_newlines: bool = False,
+    allow_markup: bool = False,
+    **kwargs: object,
+) -> fields.String:
+    """A request string checked by `validation.clean_text`, documented with the same rule."""
+    return fields.String(
+        required=required,
+        min_length=1 if required else None,
+        max_length=max_length,
+        pattern=v.text_pattern(
+            required=required, allow_newlines=allow_newlines, allow_markup=allow_markup
+        ),
+        **kwargs,
+    )
+
+
+def optional_text(**kwargs: object) -> fields.String:
+    """An optional request string where null means "not given"."""
+    return nullable(text(**kwargs))
+
+
+class ChangeModel(Model):
+    """A strict request model that must change something: at least one field."""
+
+    @property
+    def _schema(self) -> dict[str, object]:
+        return {**super()._schema, "minProperties": 1}
 
 
 def offset_page(ns: Namespace, name: str, item: Model) -> Model:
@@ -31,6 +101,13 @@ def offset_page(ns: Namespace, name: str, item: Model) -> Model:
     )
 
 
+def tag_list() -> fields.List:
+    """Tags as `validation.tags` takes them: at most MAX_TAGS strings."""
+    return fields.List(
+        text(max_length=v.MAX_TAG_LENGTH), max_items=v.MAX_TAGS, example=["retro", "surf"]
+    )
+
+
 def register(ns: Namespace) -> dict[str, object]:
     """Register the shared models on a namespace; returns them by name."""
     m: dict[str, object] = {}
@@ -40,36 +117,52 @@ def register(ns: Namespace) -> dict[str, object]:
             "error": fields.String(required=True, description="Human-readable message"),
             "code": fields.String(required=True, example="VALIDATION_ERROR"),
             "details": fields.Raw(description="Machine-readable context, e.g. fields"),
-            "request_id": fields.String(),
+            "request_id": nullable(fields.String()),
         },
     )
+    dimension = {"default": DEFAULT_SIZE, "min": MIN_DIMENSION, "multiple": 8}
+    seed = nullable(fields.Integer(min=0, max=MAX_SEED, description="random when omitted"))
+    backend = nullable(
+        fields.String(enum=list(BACKENDS), description="default: GENERATION_BACKEND")
+    )
+    batch_size = fields.Integer(default=1, min=1, max=MAX_BATCH_SIZE)
     m["GenerateRequest"] = ns.model(
         "GenerateRequest",
         {
-            "prompt": fields.String(required=True, example="retro sunset surf club, bold lines"),
-            "negative_prompt": fields.String(example="blurry, text artifacts"),
-            "width": fields.Integer(default=1024, min=64, description="multiple of 8"),
-            "height": fields.Integer(default=1024, min=64, description="multiple of 8"),
-            "steps": fields.Integer(default=30, min=1, max=150),
-            "guidance": fields.Float(default=7.0, min=0, max=30),
-            "sampler": fields.String(enum=list(SAMPLERS), default="euler"),
-            "seed": fields.Integer(min=0, max=2**32 - 1, description="random when omitted"),
-            "batch_size": fields.Integer(default=1, min=1, max=MAX_BATCH_SIZE),
-            "backend": fields.String(
-                enum=list(BACKENDS), description="default: GENERATION_BACKEND"
+            "prompt": maximum_from_setting(
+                text(required=True, example="retro sunset surf club, bold lines"),
+                "max_prompt_length",
             ),
-            "template_id": fields.String(description="product template to publish with later"),
+            "negative_prompt": maximum_from_setting(
+                optional_text(example="blurry, text artifacts"), "max_prompt_length"
+            ),
+            "width": maximum_from_setting(fields.Integer(**dimension), "max_image_dimension"),
+            "height": maximum_from_setting(fields.Integer(**dimension), "max_image_dimension"),
+            "steps": fields.Integer(default=30, min=1, max=MAX_STEPS),
+            "guidance": fields.Float(default=7.0, min=0, max=MAX_GUIDANCE),
+            "sampler": fields.String(enum=list(SAMPLERS), default="euler"),
+            "seed": seed,
+            "batch_size": batch_size,
+            "backend": backend,
+            "template_id": optional_text(
+                max_length=v.MAX_ID_LENGTH, description="product template to publish with later"
+            ),
         },
+        strict=True,
     )
     m["EditRequest"] = ns.model(
         "EditRequest",
         {
-            "image_id": fields.String(required=True),
-            "instruction": fields.String(required=True, example="invert colours and add a border"),
-            "seed": fields.Integer(min=0),
-            "backend": fields.String(enum=list(BACKENDS)),
-            "batch_size": fields.Integer(default=1, min=1, max=MAX_BATCH_SIZE),
+            "image_id": text(required=True, max_length=v.MAX_ID_LENGTH),
+            "instruction": maximum_from_setting(
+                text(required=True, example="invert colours and add a border"),
+                "max_prompt_length",
+            ),
+            "seed": seed,
+            "backend": backend,
+            "batch_size": batch_size,
         },
+        strict=True,
     )
     m["JobAccepted"] = ns.model(
         "JobAccepted",
@@ -80,7 +173,9 @@ def register(ns: Namespace) -> dict[str, object]:
             "websocket_url": fields.String(),
         },
     )
-    m["JobError"] = ns.model("JobError", {"code": fields.String(), "message": fields.String()})
+    m["JobError"] = ns.model(
+        "JobError", {"code": fields.String(), "message": nullable(fields.String())}
+    )
     m["Job"] = ns.model(
         "Job",
         {
@@ -90,14 +185,14 @@ def register(ns: Namespace) -> dict[str, object]:
             "progress": fields.Float(),
             "backend": fields.String(),
             "params": fields.Raw(),
-            "source_image_id": fields.String(),
+            "source_image_id": nullable(fields.String()),
             "image_ids": fields.List(fields.String()),
-            "error": fields.Nested(m["JobError"], allow_null=True),
+            "error": nullable(fields.Nested(m["JobError"], allow_null=True)),
             "warnings": fields.List(fields.String()),
             "attempts": fields.Integer(),
             "created_at": fields.DateTime(),
-            "started_at": fields.DateTime(),
-            "completed_at": fields.DateTime(),
+            "started_at": nullable(fields.DateTime()),
+            "completed_at": nullable(fields.DateTime()),
         },
     )
     m["JobList"] = ns.model("JobList", {"items": fields.List(fields.Nested(m["Job"]))})
@@ -125,10 +220,10 @@ def register(ns: Namespace) -> dict[str, object]:
             "at": fields.DateTime(),
             "actor": fields.Raw(),
             "action": fields.String(),
-            "from_status": fields.String(),
-            "to_status": fields.String(),
-            "reason": fields.String(),
-            "note": fields.String(),
+            "from_status": nullable(fields.String()),
+            "to_status": nullable(fields.String()),
+            "reason": nullable(fields.String()),
+            "note": nullable(fields.String()),
             "details": fields.Raw(),
         },
     )
@@ -136,23 +231,28 @@ def register(ns: Namespace) -> dict[str, object]:
         "id": fields.String(),
         "status": fields.String(enum=[str(s) for s in ImageStatus]),
         "source": fields.String(enum=["generated", "edit", "upload"]),
-        "job_id": fields.String(),
-        "prompt": fields.String(),
+        "job_id": nullable(fields.String()),
+        "prompt": nullable(fields.String()),
         "params": fields.Raw(),
-        "seed": fields.Integer(),
-        "backend": fields.String(),
-        "parent_id": fields.String(),
+        "seed": nullable(fields.Integer()),
+        "backend": nullable(fields.String()),
+        "parent_id": nullable(fields.String()),
         "title": fields.String(),
         "description": fields.String(),
         "tags": fields.List(fields.String()),
         "width": fields.Integer(),
         "height": fields.Integer(),
-        "dpi": fields.Integer(),
+        "dpi": nullable(fields.Integer()),
+        "mime": fields.String(),
+        "file_size": fields.Integer(),
         "sha256": fields.String(),
         "urls": fields.Raw(example={"original": "...", "print": "...", "thumbnail": "..."}),
-        "quality": fields.Nested(m["Quality"]),
+        "quality": nullable(fields.Nested(m["Quality"])),
         "duplicate_count": fields.Integer(),
-        "reject_reason": fields.String(),
+        "reject_reason": nullable(fields.String()),
+        "review_note": nullable(fields.String()),
+        "reviewed_by": nullable(fields.String()),
+        "reviewed_at": nullable(fields.DateTime()),
         "created_at": fields.DateTime(),
         "updated_at": fields.DateTime(),
     }
@@ -166,26 +266,41 @@ def register(ns: Namespace) -> dict[str, object]:
         },
     )
     m["ImagePage"] = offset_page(ns, "ImagePage", m["ImageSummary"])
-    m["ImagePatch"] = ns.model(
+    m["ImagePatch"] = ns.add_model(
         "ImagePatch",
-        {
-            "title": fields.String(max_length=200),
-            "description": fields.String(),
-            "tags": fields.List(fields.String()),
-        },
+        ChangeModel(
+            "ImagePatch",
+            {
+                "title": optional_text(max_length=v.MAX_TITLE_LENGTH),
+                "description": optional_text(
+                    max_length=v.MAX_DESCRIPTION_LENGTH, allow_newlines=True
+                ),
+                "tags": tag_list(),
+            },
+            strict=True,
+        ),
     )
-    m["Approve"] = ns.model("Approve", {"note": fields.String()})
-    m["Reject"] = ns.model(
-        "Reject",
-        {"reason": fields.String(required=True, example="low_quality"), "note": fields.String()},
+    note = optional_text(max_length=v.MAX_NOTE_LENGTH, allow_newlines=True)
+    m["Approve"] = ns.model("Approve", {"note": note})
+    reason = enum_from_setting(
+        fields.String(required=True, example="low_quality"), "reject_reasons"
     )
+    m["Reject"] = ns.model("Reject", {"reason": reason, "note": note})
     m["BatchIds"] = ns.model(
-        "BatchIds", {"image_ids": fields.List(fields.String(), required=True, max_items=10000)}
+        "BatchIds",
+        {
+            "image_ids": fields.List(
+                fields.String(min_length=1, max_length=v.MAX_ID_LENGTH, pattern=v.ID_PATTERN),
+                required=True,
+                min_items=1,
+                max_items=v.MAX_BATCH_IDS,
+            )
+        },
     )
     m["BatchReject"] = ns.inherit(
         "BatchReject",
         m["BatchIds"],
-        {"reason": fields.String(required=True), "note": fields.String()},
+        {"reason": reason, "note": note},
     )
     m["BatchDelete"] = ns.inherit(
         "BatchDelete", m["BatchIds"], {"force": fields.Boolean(default=False)}
@@ -199,7 +314,7 @@ def register(ns: Namespace) -> dict[str, object]:
         ),
     }
     m["Publish"] = ns.model(
-        "Publish", {"template_id": fields.String(required=True), **publish_options}
+        "Publish", {"template_id": fields.String(required=True), **publish_options}, strict=True
     )
     m["PublishAccepted"] = ns.model(
         "PublishAccepted",

@@ -13,6 +13,7 @@ from flask_restx import Namespace, Resource, fields
 from gateway.app import validation as v
 from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.events.service import EVENT_TYPES
@@ -56,16 +57,18 @@ webhook_model = ns.model(
         "description": fields.String(),
         "enabled": fields.Boolean(),
         "state": fields.String(enum=["active", "failing", "disabled"]),
-        "disabled_reason": fields.String(),
-        "disabled_at": fields.DateTime(),
-        "failing_since": fields.DateTime(),
-        "last_success_at": fields.DateTime(),
-        "last_failure_at": fields.DateTime(),
-        "previous_secret_expires_at": fields.DateTime(
-            description="while set, the previous secret still signs beside the new one"
+        "disabled_reason": nullable(fields.String()),
+        "disabled_at": nullable(fields.DateTime()),
+        "failing_since": nullable(fields.DateTime()),
+        "last_success_at": nullable(fields.DateTime()),
+        "last_failure_at": nullable(fields.DateTime()),
+        "previous_secret_expires_at": nullable(
+            fields.DateTime(
+                description="while set, the previous secret still signs beside the new one"
+            )
         ),
         "source": fields.String(enum=list(service.SOURCES)),
-        "api_key_id": fields.String(),
+        "api_key_id": nullable(fields.String()),
         "created_by": fields.String(),
         "created_at": fields.DateTime(),
         "updated_at": fields.DateTime(),
@@ -86,9 +89,9 @@ attempt_model = ns.model(
         "result": fields.String(
             enum=["success", "http_error", "timeout", "network_error", "blocked"]
         ),
-        "status_code": fields.Integer(),
-        "error": fields.String(),
-        "response_excerpt": fields.String(description="the first KiB of the answer"),
+        "status_code": nullable(fields.Integer()),
+        "error": nullable(fields.String()),
+        "response_excerpt": nullable(fields.String(description="the first KiB of the answer")),
     },
 )
 delivery_model = ns.model(
@@ -100,12 +103,12 @@ delivery_model = ns.model(
         "event_type": fields.String(),
         "status": fields.String(enum=list(DELIVERY_STATUSES)),
         "attempt_count": fields.Integer(),
-        "next_attempt_at": fields.DateTime(),
-        "last_status_code": fields.Integer(),
-        "last_error": fields.String(),
-        "redelivery_of": fields.String(),
+        "next_attempt_at": nullable(fields.DateTime()),
+        "last_status_code": nullable(fields.Integer()),
+        "last_error": nullable(fields.String()),
+        "redelivery_of": nullable(fields.String()),
         "created_at": fields.DateTime(),
-        "completed_at": fields.DateTime(),
+        "completed_at": nullable(fields.DateTime()),
         "attempts": fields.List(fields.Nested(attempt_model)),
     },
 )
@@ -255,7 +258,12 @@ class SendTest(Resource):
 
 @ns.route("/<string:webhook_id>/deliveries")
 class Deliveries(Resource):
-    @ns.doc(params={"status": "|".join(DELIVERY_STATUSES), "limit": "1-200"})
+    @ns.doc(
+        params={
+            "status": schemas.choice_param(DELIVERY_STATUSES),
+            "limit": schemas.limit_param(),
+        }
+    )
     @ns.response(200, "Newest deliveries first, each with every attempt", delivery_list_model)
     @ns.response(404, "Unknown webhook", m["Error"])
     @spec.cursor_paged(ns, "WebhookDelivery")
