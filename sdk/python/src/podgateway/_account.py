@@ -19,12 +19,12 @@ class AccountCalls(Calls):
 
     def status(self) -> dict[str, Any]:
         """Uptime, queue depth, backends and host resources (admin)."""
-        return self._json("GET", "/status")
+        return self._object("GET", "/status")
 
     def backends(self) -> list[Backend]:
         """Every generation backend with its health and circuit state."""
-        return [Backend.from_dict(item) for item in self._json("GET", "/backends")]
+        return [Backend.from_dict(item) for item in self._list("GET", "/backends")]
 
     def cleanup(self, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Apply the retention policy now (admin); what it removed."""
-        return self._json("POST", "/cleanup", idempotency_key=idempotency_key)
+        return self._object("POST", "/cleanup", idempotency_key=idempotency_key)

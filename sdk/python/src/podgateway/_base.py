@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from podgateway.models import Page, Resource
 from podgateway.transport import Transport
@@ -25,6 +25,12 @@ class Calls:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
         return response.json() if response.content else None
+
+    def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return cast(dict[str, Any], self._json(method, path, **kwargs))
+
+    def _list(self, method: str, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        return cast(list[dict[str, Any]], self._json(method, path, **kwargs))
 
     def _one(self, model: type[R], method: str, path: str, **kwargs: Any) -> R:
         return model.from_dict(self._json(method, path, **kwargs))

@@ -38,7 +38,7 @@ class PublishingCalls(Calls):
 
     def template_readiness(self, template_id: str, image_id: str) -> dict[str, Any]:
         """Print readiness of an image at a template: upscale factor, effective DPI, warnings."""
-        return self._json("GET", f"/templates/{template_id}/readiness/{image_id}")
+        return self._object("GET", f"/templates/{template_id}/readiness/{image_id}")
 
     def list_publications(
         self,
@@ -82,16 +82,16 @@ class PublishingCalls(Calls):
 
     def catalog_blueprints(self) -> list[dict[str, Any]]:
         """Printify blueprints (product types)."""
-        return self._json("GET", "/catalog/blueprints")
+        return self._list("GET", "/catalog/blueprints")
 
     def catalog_print_providers(self, blueprint_id: int) -> list[dict[str, Any]]:
-        return self._json("GET", f"/catalog/blueprints/{blueprint_id}/print_providers")
+        return self._list("GET", f"/catalog/blueprints/{blueprint_id}/print_providers")
 
     def catalog_variants(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
         """Every variant of a blueprint at a provider, with its print areas' pixel sizes."""
         path = f"/catalog/blueprints/{blueprint_id}/print_providers/{provider_id}/variants"
-        return self._json("GET", path)
+        return self._object("GET", path)
 
     def refresh_catalog(self, *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Forget the cached catalog (admin)."""
-        return self._json("POST", "/catalog/refresh", idempotency_key=idempotency_key)
+        return self._object("POST", "/catalog/refresh", idempotency_key=idempotency_key)

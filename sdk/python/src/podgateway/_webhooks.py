@@ -95,5 +95,5 @@ class WebhookCalls(Calls):
 
     def webhook_samples(self, event_type: str) -> list[WebhookEvent]:
         """Example bodies of an event type, exactly as delivered."""
-        found = self._json("GET", f"/webhooks/samples/{event_type}")
+        found = self._list("GET", f"/webhooks/samples/{event_type}")
         return [WebhookEvent.from_dict(item) for item in found]

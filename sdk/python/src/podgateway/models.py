@@ -7,7 +7,6 @@ whole answer in `raw`, so fields the gateway adds later are still reachable with
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,9 +17,13 @@ T = TypeVar("T")
 FINAL_JOB_STATUSES = frozenset({"completed", "failed", "cancelled"})
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _decode(hint: Any, value: Any) -> Any:

@@ -163,7 +163,7 @@ def _retryable(response: requests.Response) -> bool:
         return True
     if response.status_code == 409:
         try:
-            return response.json().get("code") == "IDEMPOTENCY_KEY_IN_USE"
+            return bool(response.json().get("code") == "IDEMPOTENCY_KEY_IN_USE")
         except (ValueError, AttributeError):
             return False
     return False
