@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app.accounts import quotas
-from gateway.app.api import common
+from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.database import isoformat
 from gateway.app.extensions import db
@@ -19,7 +19,7 @@ per_metric = {
     "products": fields.Integer(description="products published (dry runs are free)"),
 }
 nullable_per_metric = {
-    name: fields.Integer(description=field.description)
+    name: spec.nullable(fields.Integer(description=field.description))
     for name, field in per_metric.items()
 }
 usage_model = ns.model(
