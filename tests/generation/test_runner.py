@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import timedelta
 
@@ -13,8 +14,14 @@ from gateway.app.database import utcnow
 from gateway.app.extensions import db
 from gateway.app.generation import runner
 from gateway.app.generation import service as jobs
+from gateway.app.generation.backends.base import (
+    GenerationFailed,
+    GenerationTimeout,
+    TransientBackendError,
+)
+from gateway.app.generation.circuit import circuit_state
 from gateway.app.generation.models import GenerationJob
-from gateway.app.generation.params import parse_generate
+from gateway.app.generation.params import parse_edit, parse_generate
 from gateway.app.generation.service import Requester
 from gateway.app.images.models import Image
 
@@ -225,3 +232,55 @@ def test_pending_jobs_with_a_lost_message_are_resent(context, submit):
     assert runner.reap(db.session, context, Recorder())["resent"] == 0
     runner.run_generation(db.session, context, stale)
     assert job_row(context, stale).status == "completed"
+
+
+def test_an_edit_whose_source_was_deleted_fails_once_with_not_found(
+    context, client, admin_headers, make_artwork
+):
+    upload = client.post(
+        "/api/v1/images",
+        data={"file": (io.BytesIO(make_artwork(96, 96)), "a.png")},
+        headers=admin_headers,
+        content_type="multipart/form-data",
+    ).get_json()
+    params = parse_edit({"image_id": upload["id"], "instruction": "add a border"}, context.settings)
+    job_id = jobs.submit_edit(
+        db.session, context.registry, lambda _: None, params, Requester(SYSTEM)
+    ).id
+    db.session.rollback()
+    assert client.delete(f"/api/v1/images/{upload['id']}", headers=admin_headers).status_code == 204
+
+    runner.run_generation(db.session, context, job_id)
+    failed = job_row(context, job_id)
+    assert (failed.status, failed.error_code, failed.attempts) == ("failed", "NOT_FOUND", 1)
+    assert upload["id"] in failed.error_message
+    runner.run_generation(db.session, context, job_id)  # a redelivered message changes nothing
+    assert job_row(context, job_id).attempts == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("the request's odd input broke our own code"),
+        GenerationFailed("the model refused the prompt"),
+        GenerationTimeout("took too long"),
+    ],
+)
+def test_failures_that_are_not_the_backends_fault_never_open_its_circuit(context, error):
+    breaker = context.registry.slot("local").breaker
+
+    def fail() -> None:
+        raise error
+
+    for _ in range(context.settings.circuit_fail_max + 2):
+        with pytest.raises(type(error)), breaker.calling():
+            fail()
+    assert circuit_state(breaker) == "closed"
+
+
+def test_a_backends_own_faults_still_open_its_circuit(context):
+    breaker = context.registry.slot("local").breaker
+    for _ in range(context.settings.circuit_fail_max):
+        with pytest.raises(TransientBackendError), breaker.calling():
+            raise TransientBackendError("connection refused")
+    assert circuit_state(breaker) == "open"

@@ -7,6 +7,7 @@ PostgreSQL alike, with one short statement per breaker event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pybreaker
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.app.generation.backends.base import (
+    BackendError,
     GenerationCancelled,
     GenerationFailed,
     GenerationTimeout,
@@ -98,13 +100,24 @@ class DatabaseBreakerStorage(pybreaker.CircuitBreakerStorage):
 NOT_BACKEND_FAULTS = (GenerationFailed, GenerationCancelled, GenerationTimeout, ResultExpired)
 
 
+def not_a_backend_fault(error: BaseException) -> bool:
+    """Only a backend's own errors count against its circuit. A job's input it cannot do
+    (`GenerationFailed`, `InputRejected`), a cancel or timeout, and anything that is not a
+    `BackendError` at all (our own code failing on a request's odd input: clients wrap every
+    remote fault in a BackendError) say nothing about the backend, so one client cannot switch
+    generation off for everyone."""
+    return not isinstance(error, BackendError) or isinstance(error, NOT_BACKEND_FAULTS)
+
+
 def build_breaker(
     engine: Engine,
     name: str,
     *,
     fail_max: int,
     reset_seconds: float,
-    exclude: tuple[type[BaseException], ...] = NOT_BACKEND_FAULTS,
+    exclude: tuple[type[BaseException] | Callable[[BaseException], bool], ...] = (
+        not_a_backend_fault,
+    ),
 ) -> pybreaker.CircuitBreaker:
     """A breaker whose state every process shares; `exclude` lists errors that are not faults."""
     return pybreaker.CircuitBreaker(

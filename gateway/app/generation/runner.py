@@ -27,6 +27,7 @@ from gateway.app import metrics
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import SYSTEM
 from gateway.app.database import utcnow
+from gateway.app.errors import NotFound
 from gateway.app.events import service as events
 from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.base import (
@@ -43,7 +44,7 @@ from gateway.app.generation.states import JobStatus
 from gateway.app.images import service as images
 from gateway.app.images.service import ImageOrigin
 from gateway.app.imaging.pipeline import ProcessedImage
-from gateway.app.imaging.storage import Storage
+from gateway.app.imaging.storage import Storage, StorageKeyNotFound
 from gateway.app.imaging.validation import ImageLimits, ImageRejected
 from gateway.app.leases import LeaseHeartbeat
 from gateway.app.settings import Settings
@@ -339,7 +340,14 @@ def run_generation(session: Session, context: GenerationContext, job_id: str) ->
         log.info("job %s not claimable (taken, final or unknown); skipping", job_id)
         return
     job = load_job(context.engine, job_id)
-    request = _request_for(job, context.storage, session)
+    try:
+        request = _request_for(job, context.storage, session)
+    except (NotFound, StorageKeyNotFound):
+        session.rollback()
+        message = f"the source image {job.source_image_id} no longer exists"
+        log.info("job %s failed: %s", job_id, message)
+        _finish_failed(context.engine, job_id, owner, NotFound.code, message)
+        return
     session.rollback()
     metrics.GENERATION_STARTED.inc()
     started = time.monotonic()
