@@ -266,6 +266,8 @@ def test_errors_are_typed_problem_details(gateway: Gateway, client: Client) -> N
     error = missing.value
     assert (error.status, error.code) == (404, "NOT_FOUND")
     assert error.detail and error.request_id and error.instance == "/api/v2/jobs/job_doesnotexist"
+    with pytest.raises(NotFound):  # the WebSocket's error message, raised the same way
+        next(client.follow_job("job_doesnotexist", timeout=10))
 
     with pytest.raises(ValidationError) as invalid:
         client.generate("", width=13)
