@@ -13,6 +13,7 @@ from gateway.app import (
     errors,
     generation,
     headers,
+    jsonbody,
     models,
     observability,
     publishing,
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     webhooks.init_app(app, settings, job_queue)
     publishing.init_app(app, settings, job_queue)
     errors.init_app(app)
+    jsonbody.init_app(app)
     api.init_app(app)
     operations.init_app(app)
     ui.init_app(app)

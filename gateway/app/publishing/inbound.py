@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.app import jsonbody
 from gateway.app.audit.service import SYSTEM
 from gateway.app.clients.printify import PrintifyClient
 from gateway.app.errors import Unauthorized, ValidationFailed
@@ -48,8 +48,8 @@ def verify(secret: str, body: bytes, signature: str | None) -> None:
 def parse(body: bytes) -> dict[str, Any]:
     """The event's id, topic and resource, or a 400 naming what is missing."""
     try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        event = jsonbody.loads(body)
+    except ValueError:
         raise ValidationFailed("the event is not JSON", {"body": "is not valid JSON"}) from None
     if not isinstance(event, dict):
         raise ValidationFailed("the event must be an object", {"body": "must be an object"})
