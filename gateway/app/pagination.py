@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from gateway.app.dates import parse_instant
 from gateway.app.errors import ValidationFailed
+from gateway.app.validation import looks_like_id
 
-MAX_ID_LENGTH = 64
+# An integer key is a BIGINT: a cursor beyond its range could only overflow the query.
+MIN_KEY, MAX_KEY = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -53,16 +56,12 @@ class Keyset:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             value, row_id = raw.split("|", 1)
             key: datetime | int
-            if self._by_time:
-                key = datetime.fromisoformat(value)
-                if key.tzinfo is None:
-                    raise invalid
-                key = key.astimezone(UTC)
-            else:
-                key = int(value)
+            key = parse_instant(value) if self._by_time else int(value)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise invalid from None
-        if not row_id or len(row_id) > MAX_ID_LENGTH:
+        if isinstance(key, int) and not MIN_KEY <= key <= MAX_KEY:
+            raise invalid
+        if not looks_like_id(row_id):
             raise invalid
         return Cursor(key, row_id)
 

@@ -150,7 +150,7 @@ query_values = st.one_of(
 
 def assert_documented(response: TestResponse, *, api: bool) -> None:
     """Never a 5xx; an API error carries the documented v1 or v2 (problem+json) shape."""
-    body = response.get_data(as_text=True)
+    body = response.get_data()
     assert response.status_code < 500, f"{response.status_code}: {body[:500]}"
     assert response.headers.get("X-Request-ID")
     if not api or response.status_code < 400:

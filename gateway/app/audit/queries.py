@@ -7,12 +7,13 @@ pages through the log never shift a page, so nothing is shown twice or skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.app.audit.models import AuditEntry
+from gateway.app.dates import day_range
 
 PAGE_SIZE = 100
 
@@ -40,10 +41,10 @@ class AuditFilter:
             )
         if self.action:
             found.append(AuditEntry.action == self.action)
-        if self.since:
-            found.append(AuditEntry.at >= datetime.combine(self.since, time.min, tzinfo=UTC))
-        if self.until:
-            end = datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=UTC)
+        start, end = day_range(self.since, self.until)
+        if start:
+            found.append(AuditEntry.at >= start)
+        if end:
             found.append(AuditEntry.at < end)
         return found
 

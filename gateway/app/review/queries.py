@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.app.dates import day_range
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageQuery
@@ -63,17 +64,12 @@ class ReviewQuery:
                 has_warnings=self.has_warnings,
             )
         )
-        if self.created_from:
-            statement = statement.where(Image.created_at >= _midnight(self.created_from))
-        if self.created_to:
-            statement = statement.where(
-                Image.created_at < _midnight(self.created_to + timedelta(days=1))
-            )
+        start, end = day_range(self.created_from, self.created_to)
+        if start:
+            statement = statement.where(Image.created_at >= start)
+        if end:
+            statement = statement.where(Image.created_at < end)
         return statement
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 QUEUE_ORDER = images.BY_CREATED

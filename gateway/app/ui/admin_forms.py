@@ -21,6 +21,7 @@ from gateway.app import validation as v
 from gateway.app.accounts.models import PLANS, SCOPES
 from gateway.app.accounts.service import DEFAULT_KEY_SCOPES
 from gateway.app.errors import ValidationFailed
+from gateway.app.pagination import MAX_KEY
 
 SCOPE_HELP = {
     "read": "list and view images, jobs and the account",
@@ -73,8 +74,8 @@ class AuditFilterForm(FlaskForm):
     action = StringField("Action", validators=[Optional(), Length(max=40), plain_text])
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
-    before = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    after = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    before = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_KEY)])
+    after = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_KEY)])
 
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:

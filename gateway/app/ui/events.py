@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Response, current_app, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gateway.app.database import utcnow
+from gateway.app.dates import parse_instant
 from gateway.app.review import queries
 from gateway.app.review.queries import ReviewQuery
 from gateway.app.ui import blueprint
@@ -43,10 +44,9 @@ def _parse_since(raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw)
+        return parse_instant(raw)
     except ValueError:
         return None
-    return value.astimezone(UTC) if value.tzinfo else None
 
 
 def _event(name: str, data: dict[str, object], event_id: str) -> str:

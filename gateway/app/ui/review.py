@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -25,6 +24,7 @@ from gateway.app.api import common
 from gateway.app.api.v1.publishing import context as publishing_context
 from gateway.app.api.v1.publishing import enqueue as enqueue_publication
 from gateway.app.database import utcnow
+from gateway.app.dates import parse_day
 from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation.params import BACKENDS
@@ -61,20 +61,10 @@ def read_query() -> ReviewQuery:
         backend=v.choice(backend, "backend", BACKENDS) if backend else None,
         has_duplicates=common.bool_arg("duplicates"),
         has_warnings=common.bool_arg("warnings"),
-        created_from=_day("from"),
-        created_to=_day("to"),
+        created_from=parse_day(args.get("from"), "from"),
+        created_to=parse_day(args.get("to"), "to"),
         sort=Sort(v.choice(args.get("sort") or Sort.OLDEST.value, "sort", list(Sort))),
     )
-
-
-def _day(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a date", {name: "must be YYYY-MM-DD"}) from None
 
 
 def _cursor(name: str) -> Cursor | None:
