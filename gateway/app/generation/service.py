@@ -14,7 +14,8 @@ from gateway.app.accounts import quotas
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.database import isoformat, utcnow
-from gateway.app.errors import Conflict, NotFound, ServiceUnavailable
+from gateway.app.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from gateway.app.generation.backends.base import InputRejected
 from gateway.app.generation.backends.registry import BackendRegistry
 from gateway.app.generation.circuit import retry_after_seconds
 from gateway.app.generation.models import GenerationJob
@@ -116,6 +117,16 @@ def submit_generation(
     return job
 
 
+def _check_edit_source(registry: BackendRegistry, backend: str, source: Image) -> None:
+    """A 400 now, rather than a failed job later, for a source the backend cannot edit."""
+    slot = registry.slot(backend)
+    assert slot.backend is not None, "ensure_backend_available checked it"
+    try:
+        slot.backend.check_edit_source(source.width, source.height)
+    except InputRejected as error:
+        raise ValidationFailed(error.message, {"image_id": error.message}) from None
+
+
 def submit_edit(
     session: Session,
     registry: BackendRegistry,
@@ -126,6 +137,7 @@ def submit_edit(
     """Queue an edit of an existing image; its results become children of that image."""
     source = images.get(session, params.image_id)
     ensure_backend_available(registry, params.backend)
+    _check_edit_source(registry, params.backend, source)
     job_params = {
         "prompt": source.prompt or source.title or "uploaded design",
         "instruction": params.instruction,

@@ -93,6 +93,10 @@ class GenerationBackend(Protocol):
         """Best-effort cancel of a remote job; never raises for an already finished job."""
         ...
 
+    def check_edit_source(self, width: int, height: int) -> None:
+        """Raise InputRejected when this backend cannot edit an image of this size."""
+        ...
+
 
 class BackendError(Exception):
     """Base of every backend failure; `code` is the job's error code in the API."""
@@ -133,6 +137,17 @@ class GenerationFailed(BackendError):
     """The backend ran the job and reported failure (the backend itself is healthy)."""
 
     code = "GENERATION_FAILED"
+
+
+class InputRejected(GenerationFailed):
+    """The job's own input cannot be done (say, a source image too small for an edit).
+
+    The request's fault, not the backend's: never retried, and (as a GenerationFailed) never
+    counted against the circuit breaker. Where it can be known before queueing, the API answers
+    it as a 400 instead.
+    """
+
+    code = "VALIDATION_ERROR"
 
 
 class GenerationTimeout(BackendError):

@@ -143,6 +143,10 @@ class ComfyUIBackend:
     def cancel(self, external_id: str) -> None:
         abort_prompt(self.probe, external_id)
 
+    def check_edit_source(self, width: int, height: int) -> None:
+        """Accept every size here: the remote workflow reports what it cannot do as the job's
+        failure."""
+
 
 def abort_prompt(client: ComfyUIClient, prompt_id: str) -> None:
     """Best effort: drop the prompt from the queue, then interrupt it only if it is running."""

@@ -119,6 +119,10 @@ class RunPodBackend:
         except RunPodError as exc:
             logger.warning("RunPod cancel of %s failed: %s", external_id, exc.message)
 
+    def check_edit_source(self, width: int, height: int) -> None:
+        """Accept every size here: the remote workflow reports what it cannot do as the job's
+        failure."""
+
     def _resume(self, external_id: str) -> RunPodJob | None:
         try:
             job = self._client.status(external_id)

@@ -17,7 +17,11 @@ from gateway.app.generation.backends.base import (
     GenerationTimeout,
     JobControl,
 )
-from gateway.app.generation.backends.local.edits import apply_edit, decode_source
+from gateway.app.generation.backends.local.edits import (
+    apply_edit,
+    check_source_size,
+    decode_source,
+)
 from gateway.app.generation.backends.local.render import render_design
 from gateway.app.generation.backends.local.seeds import RENDERER_VERSION
 
@@ -70,3 +74,7 @@ class LocalBackend:
 
     def cancel(self, external_id: str) -> None:
         """Do nothing: there is no remote job, and a running render stops at `should_stop()`."""
+
+    def check_edit_source(self, width: int, height: int) -> None:
+        """Refuse a source smaller than MIN_EDIT_SIDE on either side."""
+        check_source_size(width, height)

@@ -21,12 +21,15 @@ from PIL import (
     UnidentifiedImageError,
 )
 
-from gateway.app.generation.backends.base import GenerationFailed
+from gateway.app.generation.backends.base import InputRejected
 from gateway.app.generation.backends.local.lettering import Ink, draw_text, fit_font, text_height
 from gateway.app.generation.backends.local.palettes import PALETTES
 from gateway.app.generation.backends.local.seeds import RENDERER_VERSION, stable_seed
 
 _SOURCE_FORMATS = {"PNG", "JPEG", "MPO", "WEBP"}  # MPO: how Pillow names many camera JPEGs
+# The smallest side an edit works on: a border's band and inlay and a caption's band and letters
+# need a few pixels each, and below this no operation makes a meaningful design.
+MIN_EDIT_SIDE = 16
 
 _NAMED_COLOURS = dict(
     re.findall(
@@ -232,11 +235,24 @@ def apply_edit(image: Image.Image, instruction: str, seed: int) -> Image.Image:
     return image if applied else _stylise(image, rng)
 
 
+def check_source_size(width: int, height: int) -> None:
+    """Refuse a source too small to edit, before any work is done on it."""
+    if min(width, height) < MIN_EDIT_SIDE:
+        raise InputRejected(
+            f"The source image is {width}x{height} px; an edit needs at least "
+            f"{MIN_EDIT_SIDE}x{MIN_EDIT_SIDE} px."
+        )
+
+
 def decode_source(data: bytes) -> Image.Image:
-    """Decode a PNG/JPEG/WebP source upright, as RGB (or RGBA when it has transparency)."""
+    """Decode a PNG/JPEG/WebP source upright, as RGB (or RGBA when it has transparency).
+
+    Its size is checked from the header, before a pixel is decoded.
+    """
     try:
         with Image.open(io.BytesIO(data)) as opened:
             source_format = opened.format
+            check_source_size(*opened.size)
             opened.load()
             image = ImageOps.exif_transpose(opened)
     except (
@@ -246,8 +262,8 @@ def decode_source(data: bytes) -> Image.Image:
         SyntaxError,
         ValueError,
     ) as exc:
-        raise GenerationFailed(f"The source image could not be decoded: {exc}") from exc
+        raise InputRejected(f"The source image could not be decoded: {exc}") from exc
     if source_format not in _SOURCE_FORMATS:
-        raise GenerationFailed(f"The source image must be PNG, JPEG or WebP, not {source_format}.")
+        raise InputRejected(f"The source image must be PNG, JPEG or WebP, not {source_format}.")
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     return image.convert("RGBA" if has_alpha else "RGB")
