@@ -51,7 +51,7 @@ def prop_app(
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     settings = make_settings(
         Path(tmp_path_factory.mktemp("property")),
-        MAX_IMAGE_DIMENSION=256,
+        MAX_IMAGE_DIMENSION=1024,
         WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
     )
     application = create_app(
