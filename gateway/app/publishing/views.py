@@ -25,7 +25,7 @@ def receive() -> Response:
         raise NotFound("Printify webhooks are not configured (PRINTIFY_WEBHOOK_SECRET)")
     if (request.content_length or 0) > inbound.MAX_EVENT_BYTES:
         raise RequestEntityTooLarge()
-    body = request.stream.read(inbound.MAX_EVENT_BYTES + 1)
+    body = request.get_data(cache=True)  # the JSON-body check may have read it already
     if len(body) > inbound.MAX_EVENT_BYTES:
         raise RequestEntityTooLarge()
     inbound.verify(
