@@ -113,6 +113,7 @@ def app(
         overrides["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     application = _build_app(make_settings(state_dir, **overrides))
     yield application
+    application.extensions["keyring"].close()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -21,6 +21,7 @@ from gateway.app import (
     ui,
     webhooks,
 )
+from gateway.app.accounts import context as accounts
 from gateway.app.accounts import sessions
 from gateway.app.extensions import cors, csrf, db, migrate, sock
 from gateway.app.operations import views as operations
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["rate_limiter"] = limiter = RateLimiter(settings)
     headers.init_app(app, settings)
     csrf.init_app(app)
+    accounts.init_app(app, settings)
     sessions.init_app(app, limiter.storage)
     job_queue = queue.init_app(app, settings)
     generation.init_app(app, settings, job_queue)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,19 +70,29 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+_reads_only = ContextVar("sqlite_reads_only", default=False)
+
+
+def reads_only(value: bool) -> None:
+    """Declare that this thread's current work only reads (an API GET): its SQLite transactions
+    then begin deferred, sharing the database with other readers instead of queueing for the
+    write lock. Work that writes after reading must never run under it."""
+    _reads_only.set(value)
+
+
 def sqlite_transactions(engine: Engine, *, immediate: bool) -> Engine:
     """Emit SQLAlchemy's BEGIN on a SQLite engine (the driver's own handling is off).
 
     The ORM session's engine begins IMMEDIATE: its units of work read then write, and a deferred
     transaction would fail at once, not wait, when another process wrote in between. Short
     single-purpose statements (leases, circuit state) use a deferred engine so they never queue
-    behind a request's open session.
+    behind a request's open session, and so do requests declared `reads_only`.
     """
     if engine.dialect.name == "sqlite":
         statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            connection.exec_driver_sql(statement)
+            connection.exec_driver_sql("BEGIN" if _reads_only.get() else statement)
 
     return engine

@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
+from gateway.app.accounts import context as account_context
 from gateway.app.accounts import scopes
-from gateway.app.accounts import service as accounts
-from gateway.app.accounts.models import ApiKey
 from gateway.app.audit.service import Actor
 from gateway.app.errors import Forbidden, Unauthorized
 from gateway.app.extensions import db
@@ -25,7 +24,6 @@ class Principal:
     scopes: frozenset[str]
     plan: str
     api_key_id: str | None = None
-    key: ApiKey | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -49,15 +47,14 @@ def presented_key() -> str | None:
 
 
 def _principal_for_key(key: str) -> Principal | None:
-    record = accounts.authenticate_key(db.session, key)
-    if record is None:
+    identity = account_context.keyring().authenticate(db.session, key)
+    if identity is None:
         return None
     return Principal(
-        actor=Actor("api_key", record.id, record.name),
-        scopes=frozenset(record.scopes),
-        plan=record.plan,
-        api_key_id=record.id,
-        key=record,
+        actor=Actor("api_key", identity.id, identity.name),
+        scopes=identity.scopes,
+        plan=identity.plan,
+        api_key_id=identity.id,
     )
 
 

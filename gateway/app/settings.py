@@ -129,6 +129,10 @@ class Settings(BaseSettings):
         100, validation_alias="RATE_LIMIT_ENTERPRISE_MULTIPLIER", ge=1
     )
     rate_limit_enabled: bool = Field(True, validation_alias="RATE_LIMIT_ENABLED")
+    api_key_cache_seconds: float = Field(5, validation_alias="API_KEY_CACHE_SECONDS", ge=0)
+    api_key_usage_flush_seconds: float = Field(
+        5, validation_alias="API_KEY_USAGE_FLUSH_SECONDS", gt=0
+    )
     quota_free_images: int = Field(300, validation_alias="QUOTA_FREE_IMAGES", ge=0)
     quota_free_products: int = Field(50, validation_alias="QUOTA_FREE_PRODUCTS", ge=0)
     quota_pro_images: int = Field(5000, validation_alias="QUOTA_PRO_IMAGES", ge=0)
@@ -208,6 +212,12 @@ class Settings(BaseSettings):
         return bool(self.comfyui_url)
 
     @property
+    def configured_backends(self) -> list[str]:
+        """The generation backends this deployment can run: `local`, and the others once set up."""
+        enabled = {"local": True, "runpod": self.runpod_enabled, "comfyui": self.comfyui_enabled}
+        return [name for name, on in enabled.items() if on]
+
+    @property
     def printify_enabled(self) -> bool:
         return bool(self.printify_api_token and self.printify_shop_id)
 
@@ -248,8 +258,7 @@ class Settings(BaseSettings):
             )
         if self.api_v1_sunset_on <= self.api_v1_deprecated_on:
             errors.append("API_V1_SUNSET_ON must come after API_V1_DEPRECATED_ON")
-        enabled = {"local": True, "runpod": self.runpod_enabled, "comfyui": self.comfyui_enabled}
-        if not enabled[self.generation_backend]:
+        if self.generation_backend not in self.configured_backends:
             errors.append(
                 f"GENERATION_BACKEND={self.generation_backend} but that backend is not configured"
             )

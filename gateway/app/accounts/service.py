@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
@@ -81,22 +81,25 @@ def create_key(
     return NewKey(record, secret)
 
 
-def authenticate_key(session: Session, presented: str) -> ApiKey | None:
-    """The active key matching `presented`, with its usage counted; None when unknown or revoked."""
-    if not presented or len(presented) > 200:
-        return None
-    digest = hash_key(presented)
+def find_active_key(session: Session, digest: str) -> ApiKey | None:
+    """The active key whose hash is `digest` (see `keyring` for the cached, metered path)."""
     record = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if record is None or not hmac.compare_digest(record.key_hash, digest) or not record.active:
         return None
-    session.execute(
-        update(ApiKey)
-        .where(ApiKey.id == record.id)
-        .values(request_count=ApiKey.request_count + 1, last_used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
     return record
+
+
+_revoked_here = 0
+
+
+def revocations() -> int:
+    """How many keys this process has revoked: key caches start afresh when it changes."""
+    return _revoked_here
+
+
+def _note_revocation() -> None:
+    global _revoked_here
+    _revoked_here += 1
 
 
 def find_key(session: Session, prefix: str) -> ApiKey:
@@ -117,6 +120,7 @@ def revoke_key(session: Session, prefix: str, actor: Actor) -> ApiKey:
     record.revoked_at = utcnow()
     audit.record(session, actor, entity_type="api_key", entity_id=record.id, action="revoked")
     session.commit()
+    _note_revocation()
     return record
 
 

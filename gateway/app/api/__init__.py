@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, jsonify, render_template
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 
-from gateway.app import versioning
+from gateway.app import database, versioning
 from gateway.app.api import common
 from gateway.app.api.v1 import build_blueprint
 from gateway.app.extensions import csrf
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def build_docs_blueprint() -> Blueprint:
@@ -35,6 +37,12 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(build_docs_blueprint())
+
+    @app.before_request
+    def api_reads_share_the_database() -> None:
+        """API GETs only read (usage is metered in memory, caches write first): on SQLite they
+        need not hold the write lock, which every request used to queue for."""
+        database.reads_only(request.method in READ_METHODS and request.path.startswith("/api/"))
 
     @app.after_request
     def announce_v1_sunset(response: Response) -> Response:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from gateway.app.accounts import context as account_context
 from gateway.app.accounts import service as accounts
 from gateway.app.accounts.sessions import operator_principal
 from gateway.app.audit import queries
@@ -31,6 +32,10 @@ def _actor() -> Actor:
 def _keys_page(
     form: CreateKeyForm, status: int = 200, error: str | None = None
 ) -> ResponseReturnValue:
+    # Usage is counted in memory: write this process's share first (after ending the request's
+    # transaction, which on SQLite would hold the lock the flush needs) so the page is current.
+    db.session.commit()
+    account_context.keyring().flush()
     return (
         render_template(
             "ui/keys.html",

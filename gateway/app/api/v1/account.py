@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
 
+from gateway.app.accounts import context as account_context
 from gateway.app.accounts import quotas
 from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
-from gateway.app.database import isoformat
 from gateway.app.extensions import db
 from gateway.app.security import Principal, api_access, require_principal
 
@@ -82,12 +82,8 @@ class Me(Resource):
         """The key's name, plan, scopes and usage."""
         principal = require_principal()
         usage = {}
-        if principal.key is not None:
-            usage = {
-                "requests": principal.key.request_count,
-                "last_used_at": isoformat(principal.key.last_used_at),
-                "created_at": isoformat(principal.key.created_at),
-            }
+        if principal.api_key_id is not None:
+            usage = account_context.keyring().usage(db.session, principal.api_key_id)
         return {
             "name": principal.actor.name,
             "type": principal.actor.kind,
