@@ -53,7 +53,8 @@ from gateway.app.extensions import db
 from gateway.app.images.models import Image
 from gateway.app.imaging.quality import assess_quality
 from gateway.app.imaging.storage import original_key, thumbnail_key
-from gateway.app.review.queries import PAGE_SIZE, Cursor
+from gateway.app.pagination import Cursor
+from gateway.app.review.queries import PAGE_SIZE, QUEUE_ORDER
 from gateway.app.settings import Settings
 
 WARMUP_RUNS = 3
@@ -161,7 +162,7 @@ def deep_cursor(app: Flask, page_number: int) -> tuple[str, str]:
     if len(rows) < 2:
         raise SystemExit(f"the pending queue has no page {page_number}: raise --images")
     (created_at, image_id), (_, first_id) = rows
-    return Cursor(created_at, image_id).encode(), first_id
+    return QUEUE_ORDER.encode(Cursor(created_at, image_id)), first_id
 
 
 def logged_in(app: Flask) -> FlaskClient:
