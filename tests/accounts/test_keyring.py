@@ -98,6 +98,7 @@ def test_a_key_revoked_elsewhere_is_refused_once_the_cache_expires(session, app)
     session.get(ApiKey, new.record.id).revoked_at = accounts.utcnow()
     session.commit()
     assert uncached.authenticate(session, new.secret) is None
+    session.rollback()
     uncached.close()
 
 
