@@ -1,8 +1,8 @@
 """How long a Printify print file takes to prepare, against libvips' own `vips resize`.
 
-Run `python -m bench.bench_print_files [--runs N] [--canvas tee|poster|both]`. It builds one
-1024x1024 artwork-like PNG (the image-pipeline benchmark's) and times, interleaved in the same
-process, for each canvas (tee front 4500x5400, poster 5400x7200, both at 300 DPI):
+Run `python -m bench.bench_print_files [--runs N] [--canvas tee|poster|both] [--scale F]`. It
+builds one 1024x1024 artwork-like PNG (the image-pipeline benchmark's) and times, interleaved in
+the same process, for each canvas (tee front 4500x5400, poster 5400x7200, both at 300 DPI):
 
 - baseline `vips resize` CLI, if `vips` is on PATH: the same PNG resized to the design's size
   (as wide as the canvas) and saved as PNG, a new process each run;
@@ -13,7 +13,8 @@ process, for each canvas (tee front 4500x5400, poster 5400x7200, both at 300 DPI
 Both baselines save with the same zlib level and row filter as the print files
 (`PNG_COMPRESSION`, `PNG_FILTER`), so only the work differs: ours writes an alpha band and the
 canvas rows the design does not cover. The ratio is against the CLI when it is there, else the
-in-process baseline; the ratio against the in-process one is printed too. The last line is JSON.
+in-process baseline; the ratio against the in-process one is printed too. `--scale` shrinks both
+canvas sides by F (the smoke run's small sizes; 1 = Printify's canvases). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -110,19 +111,22 @@ def vips_cli() -> tuple[str, str] | None:
     return vips, version.stdout.strip()
 
 
-def bench_canvas(name: str, data: bytes, runs: int, workdir: Path, cli: str | None) -> dict:
-    """Time the baselines and the print file on one canvas; print its table, return its figures."""
-    width, height = CANVASES[name]
+def bench_canvas(
+    name: str, data: bytes, runs: int, workdir: Path, cli: str | None, scale: float
+) -> dict:
+    """Time the baselines and the print file on one canvas, its sides times `scale`; print its
+    table, return its figures."""
+    width, height = (round(side * scale) for side in CANVASES[name])
     design_width = readiness(1024, 1024, width, height, Placement()).design_width_px
-    scale = design_width / 1024
+    resize = design_width / 1024
     cases: dict[str, Callable[[bytes], int]] = {}
     if cli:
         source = workdir / "source.png"
         source.write_bytes(data)
         cases["baseline: vips resize (CLI)"] = cli_baseline(
-            cli, source, scale, workdir / f"{name}.png"
+            cli, source, resize, workdir / f"{name}.png"
         )
-    cases["baseline: pyvips resize + pngsave"] = pyvips_baseline(scale)
+    cases["baseline: pyvips resize + pngsave"] = pyvips_baseline(resize)
     cases["render_print_file"] = print_file(width, height)
     timings, sizes = measure(cases, data, runs)
     medians = {case_name: statistics.median(values) for case_name, values in timings.items()}
@@ -163,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--canvas", choices=[*CANVASES, "both"], default="both")
+    parser.add_argument("--scale", type=float, default=1.0, help="canvas sides times F")
     args = parser.parse_args(argv)
     data = source_png()
     found = vips_cli()
@@ -175,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pyvips libvips {library}; baseline: {cli_version or 'pyvips in-process (no vips CLI)'}")
     names = list(CANVASES) if args.canvas == "both" else [args.canvas]
     with tempfile.TemporaryDirectory(prefix="bench-printfiles-") as directory:
-        results = [bench_canvas(name, data, args.runs, Path(directory), cli) for name in names]
+        results = [
+            bench_canvas(name, data, args.runs, Path(directory), cli, args.scale) for name in names
+        ]
     print(json.dumps({"benchmark": "print_files", "runs": args.runs, "canvases": results}))
     return 0
 

@@ -1,7 +1,8 @@
 """Webhook deliveries per second to a local receiver, against a bare `requests.post` loop.
 
-Run `python -m bench.bench_webhooks [--deliveries N] [--subscriptions S]`. One receiver process
-(`tests.emulators.receiver`, answering 200 at once) serves every case of the run. Each case:
+Run `python -m bench.bench_webhooks [--deliveries N] [--subscriptions S] [--cases C ...]`. One
+receiver process (`tests.emulators.receiver`, answering 200 at once) serves every case of the run.
+Each case:
 
 - queues domain events (`batch.completed`, from batch approvals of an id that does not exist: the
   cheapest event to make) on a real gateway (gunicorn) with no worker running, N / S of them for
@@ -14,7 +15,8 @@ Run `python -m bench.bench_webhooks [--deliveries N] [--subscriptions S]`. One r
   last one, so the workers' start-up is not counted.
 
 Cases: one worker and two workers over S subscriptions, and one worker with a single subscription
-(one endpoint's deliveries go one at a time). The ratio (baseline / ours) says how many bare posts
+(one endpoint's deliveries go one at a time); `--cases` runs only some of them (each starts its
+own gateway, so the smoke run takes one). The ratio (baseline / ours) says how many bare posts
 one delivery costs. The last line is JSON for machines.
 """
 
@@ -39,6 +41,12 @@ ENV = {
     "LOG_LEVEL": "WARNING",
 }
 SKIP = 0.25
+# key: (title, subscriptions (None: all S of them), workers)
+CASES: dict[str, tuple[str, int | None, int]] = {
+    "one_worker": ("1 worker, {subs} subscriptions", None, 1),
+    "two_workers": ("2 workers, {subs} subscriptions", None, 2),
+    "one_subscription": ("1 worker, 1 subscription (in order)", 1, 1),
+}
 
 
 def _rate(stamps: list[float]) -> float:
@@ -104,12 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=800)
     parser.add_argument("--subscriptions", type=int, default=8)
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     args = parser.parse_args(argv)
     deliveries, subs = args.deliveries, args.subscriptions
     cases = {
-        "one_worker": (f"1 worker, {subs} subscriptions", subs, 1),
-        "two_workers": (f"2 workers, {subs} subscriptions", subs, 2),
-        "one_subscription": ("1 worker, 1 subscription (in order)", 1, 1),
+        key: (title.format(subs=subs), subscriptions or subs, workers)
+        for key, (title, subscriptions, workers) in CASES.items()
+        if key in args.cases
     }
     results: dict[str, tuple[float, float]] = {}
     receiver = EmulatorProcess("tests.emulators.receiver").start()
