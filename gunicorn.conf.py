@@ -1,17 +1,18 @@
 """gunicorn settings for `make run`: threads for WebSockets, multiprocess metrics, embedded worker.
 
 With EMBEDDED_WORKER=1 (the default) the gunicorn master also starts one job worker process
-(`flask --app wsgi worker`) and stops it on exit, so one command serves everything.
+(`flask --app wsgi worker`), restarts it whenever it dies (`gateway.supervisor`, with backoff) and
+stops it on exit, so one command serves everything.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
+
+from gateway.supervisor import ProcessSupervisor
 
 host = os.environ.get("HOST", "127.0.0.1")
 port = os.environ.get("PORT", "8000")
@@ -33,7 +34,7 @@ control_socket = str(_state_dir / "gunicorn.ctl")  # one per instance, not one p
 _metrics_dir = Path(
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_state_dir / "prometheus"))
 )
-_job_worker: subprocess.Popen[bytes] | None = None
+_job_worker: ProcessSupervisor | None = None
 
 
 def on_starting(server: object) -> None:
@@ -46,7 +47,9 @@ def on_starting(server: object) -> None:
         shutil.rmtree(_metrics_dir, ignore_errors=True)
     _metrics_dir.mkdir(parents=True, exist_ok=True)
     if embedded:
-        _job_worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"])
+        _job_worker = ProcessSupervisor(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
+        ).start()
 
 
 def child_exit(server: object, worker: object) -> None:
@@ -56,9 +59,5 @@ def child_exit(server: object, worker: object) -> None:
 
 
 def on_exit(server: object) -> None:
-    if _job_worker and _job_worker.poll() is None:
-        _job_worker.send_signal(signal.SIGTERM)
-        try:
-            _job_worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            _job_worker.kill()
+    if _job_worker is not None:
+        _job_worker.stop(timeout=graceful_timeout)

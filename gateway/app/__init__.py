@@ -25,6 +25,7 @@ from gateway.app.accounts import context as accounts
 from gateway.app.accounts import sessions
 from gateway.app.extensions import cors, csrf, db, migrate, sock
 from gateway.app.operations import views as operations
+from gateway.app.operations import workers
 from gateway.app.ratelimit import RateLimiter
 from gateway.app.settings import Settings
 
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     accounts.init_app(app, settings)
     sessions.init_app(app, limiter.storage)
     job_queue = queue.init_app(app, settings)
+    workers.init_app(job_queue, settings)
     generation.init_app(app, settings, job_queue)
     webhooks.init_app(app, settings, job_queue)
     publishing.init_app(app, settings, job_queue)

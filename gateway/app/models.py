@@ -7,6 +7,7 @@ from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.operations.workers import WorkerHeartbeat
 from gateway.app.publishing.models import (
     CatalogEntry,
     PacingHit,
@@ -36,4 +37,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkerHeartbeat",
 ]

@@ -40,6 +40,7 @@ class JobQueue:
         self.huey = huey
         self._tasks: dict[str, Any] = {}
         self._maintenance: list[tuple[str, float, Callable[[], object]]] = []
+        self._on_stop: list[Callable[..., None]] = []
 
     def _in_app_context(self, fn: Callable[..., object]) -> Callable[..., None]:
         app = self.app
@@ -63,6 +64,10 @@ class JobQueue:
         """A function every worker calls on a fixed interval (the reaper, outbox sweeps)."""
         self._maintenance.append((name, every_seconds, self._in_app_context(fn)))
 
+    def register_shutdown(self, fn: Callable[[], object]) -> None:
+        """A function a worker calls once when it stops cleanly (after its consumer)."""
+        self._on_stop.append(self._in_app_context(fn))
+
     def enqueue(self, name: str, *args: object) -> None:
         self._tasks[name](*args)
 
@@ -82,6 +87,11 @@ class JobQueue:
             consumer.run()
         finally:
             stop.set()
+            for fn in self._on_stop:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("shutdown task %s failed", fn.__name__)
 
 
 def _every(name: str, interval: float, fn: Callable[[], object], stop: threading.Event) -> None:

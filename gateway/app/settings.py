@@ -129,6 +129,8 @@ class Settings(BaseSettings):
         100, validation_alias="RATE_LIMIT_ENTERPRISE_MULTIPLIER", ge=1
     )
     rate_limit_enabled: bool = Field(True, validation_alias="RATE_LIMIT_ENABLED")
+    worker_heartbeat_seconds: float = Field(5, validation_alias="WORKER_HEARTBEAT_SECONDS", gt=0)
+    worker_stale_seconds: float = Field(30, validation_alias="WORKER_STALE_SECONDS", gt=0)
     api_key_cache_seconds: float = Field(5, validation_alias="API_KEY_CACHE_SECONDS", ge=0)
     api_key_usage_flush_seconds: float = Field(
         5, validation_alias="API_KEY_USAGE_FLUSH_SECONDS", gt=0

@@ -16,6 +16,7 @@ from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.registry import BackendRegistry
 from gateway.app.generation.circuit import STATE_NAMES, circuit_state
 from gateway.app.generation.runner import GenerationContext
+from gateway.app.operations import workers
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.queue import JobQueue
 
@@ -23,7 +24,8 @@ STARTED_AT = time.time()
 
 
 def readiness(session: Session, queue: JobQueue, context: GenerationContext) -> dict[str, str]:
-    """Each dependency's state: `ok` or the error that makes the gateway not ready."""
+    """Each dependency's state: `ok` or the error that makes the gateway not ready (including no
+    live job worker: accepted jobs would never run)."""
     checks: dict[str, str] = {}
     for name, probe in (
         ("database", lambda: session.execute(text("SELECT 1"))),
@@ -35,6 +37,8 @@ def readiness(session: Session, queue: JobQueue, context: GenerationContext) -> 
             checks[name] = "ok"
         except Exception as error:
             checks[name] = f"error: {type(error).__name__}: {error}"[:300]
+    if checks["database"] == "ok":
+        checks["workers"] = workers.readiness(session, context.settings.worker_stale_seconds)
     session.rollback()
     return checks
 
@@ -50,6 +54,7 @@ def system_status(
         "queue_depth": counts.get("pending", 0),
         "jobs_in_progress": counts.get("processing", 0),
         "jobs_by_status": counts,
+        "workers": workers.summary(session, context.settings.worker_stale_seconds),
         "backends": registry.describe(probe=True),
         "system": {
             "cpu_percent": psutil.cpu_percent(interval=0.1),
@@ -84,6 +89,11 @@ def shared_gauges(
     session: Session, registry: BackendRegistry, publishing: PublishingContext
 ) -> Iterable[GaugeMetricFamily]:
     counts = jobs.counts_by_status(session)
+    stale_after = publishing.settings.worker_stale_seconds
+    alive = GaugeMetricFamily(
+        "pod_workers_alive", f"Job workers with a heartbeat in the last {stale_after:g} s"
+    )
+    alive.add_metric([], workers.summary(session, stale_after)["alive"])
     session.rollback()
     depth = GaugeMetricFamily("pod_job_queue_depth", "Generation jobs waiting for a worker")
     depth.add_metric([], counts.get("pending", 0))
@@ -99,4 +109,4 @@ def shared_gauges(
     breaker = publishing.client.breaker if publishing.client else None
     if breaker is not None:
         circuits.add_metric(["printify"], STATE_NAMES[circuit_state(breaker).replace("_", "-")])
-    return [depth, running, circuits]
+    return [depth, running, circuits, alive]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
 
 from gateway.app.extensions import db
+from gateway.app.operations import workers
 from gateway.app.review import stats
+from gateway.app.settings import Settings
 from gateway.app.ui import blueprint, charts
 from gateway.app.ui.access import ui_access
 
@@ -67,9 +69,11 @@ def build_charts(numbers: stats.Dashboard) -> dict[str, Any]:
 @ui_access("read")
 def dashboard() -> str:
     numbers = stats.dashboard(db.session)
+    settings: Settings = current_app.extensions["settings"]
     return render_template(
         "ui/dashboard.html",
         numbers=numbers,
+        job_workers=workers.summary(db.session, settings.worker_stale_seconds),
         charts=build_charts(numbers),
         day_label=day_label,
         reviewer_label=reviewer_label,
