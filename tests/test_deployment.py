@@ -1,4 +1,5 @@
-"""docker-compose.yml is valid compose (checked by the real tool, from Debian's packages)."""
+"""docker-compose.yml is valid compose and the alerting rules are valid Prometheus rules (checked by
+the real tools, from Debian's packages)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ def test_docker_compose_refuses_to_start_without_a_secret_key():
     result = compose_config()
     assert result.returncode != 0
     assert "set GATEWAY_SECRET_KEY" in result.stderr
+
+
+def test_the_shipped_alerting_rules_pass_promtool():
+    result = subprocess.run(
+        [tool("promtool"), "check", "rules", str(ROOT / "docs" / "alerts.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 10 rules found" in result.stdout
