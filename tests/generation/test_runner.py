@@ -17,6 +17,7 @@ from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.base import (
     GenerationFailed,
     GenerationTimeout,
+    InputRejected,
     TransientBackendError,
 )
 from gateway.app.generation.circuit import circuit_state
@@ -262,6 +263,7 @@ def test_an_edit_whose_source_was_deleted_fails_once_with_not_found(
     "error",
     [
         ValueError("the request's odd input broke our own code"),
+        InputRejected("source too small"),
         GenerationFailed("the model refused the prompt"),
         GenerationTimeout("took too long"),
     ],
