@@ -6,7 +6,7 @@ from gateway.app.audit.models import AuditEntry
 from gateway.app.events.models import OutboxEvent
 from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
-from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand, ImageStatusCount
 from gateway.app.operations.workers import WorkerHeartbeat
 from gateway.app.publishing.models import (
     CatalogEntry,
@@ -27,6 +27,7 @@ __all__ = [
     "Image",
     "ImageDuplicate",
     "ImageHashBand",
+    "ImageStatusCount",
     "Operator",
     "OutboxEvent",
     "PacingHit",

@@ -706,8 +706,9 @@ def test_queue_queries_walk_the_indexes_on_sqlite(app, client, key):
                 lambda: queries.page(
                     db.session, ReviewQuery(sort=queries.Sort.NEWEST), before=cursor
                 ),
-                lambda: queries.counts_by_status(db.session, ReviewQuery()),
             ],
+            # The tab counts read the few maintained rows, not the images.
+            "image_status_counts": [lambda: queries.counts_by_status(db.session, ReviewQuery())],
             "ix_images_created": [
                 lambda: queries.page(db.session, ReviewQuery(status=None)),
                 lambda: queries.page(db.session, ReviewQuery(status=None), after=cursor),

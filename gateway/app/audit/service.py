@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
 
 from gateway.app.audit.models import AuditEntry
-from gateway.app.database import isoformat
+from gateway.app.database import isoformat, utcnow
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,72 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+AUDIT_LOG = AuditEntry.__table__
+ENTRY_FIELDS = ("from_status", "to_status", "reason", "note", "details")
+
+
+def record_each(
+    session: Session,
+    actor: Actor,
+    entity_ids: Select[tuple[str]],
+    *,
+    entity_type: str,
+    action: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Add one alike entry per id that `entity_ids` selects, in one INSERT ... SELECT."""
+    values = {
+        "at": utcnow(),
+        "actor_type": actor.kind,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "entity_type": entity_type,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+        "note": note,
+    }
+    ids = entity_ids.subquery()
+    constants = [literal(value, AUDIT_LOG.c[name].type) for name, value in values.items()]
+    session.execute(
+        insert(AUDIT_LOG).from_select(
+            [*values, "entity_id"], select(*constants, *ids.c).select_from(ids)
+        )
+    )
+
+
+def record_many(
+    session: Session,
+    actor: Actor,
+    *,
+    entity_type: str,
+    action: str,
+    entries: dict[str, dict[str, Any]],
+) -> None:
+    """Add one entry per entity in one multi-row INSERT: `entries` maps each entity id to the
+    rest of `record`'s arguments (from_status, to_status, reason, note, details)."""
+    now = utcnow()
+    rows = [
+        {
+            "at": now,
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "action": action,
+            **{name: fields.get(name) for name in ENTRY_FIELDS},
+        }
+        for entity_id, fields in entries.items()
+    ]
+    if rows:
+        session.execute(insert(AUDIT_LOG), rows)
 
 
 def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEntry]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Text, bindparam, insert
 from sqlalchemy.orm import Session
 
+from gateway.app import json_text
 from gateway.app.database import isoformat, new_id, utcnow
 from gateway.app.events.models import OutboxEvent
 
@@ -39,6 +40,27 @@ def emit(transaction: Session | Connection, event_type: str, data: dict[str, Any
         insert(OUTBOX).values(id=event_id, event_type=event_type, data=data, created_at=utcnow())
     )
     return event_id
+
+
+def emit_many(
+    transaction: Session | Connection, event_type: str, items: list[dict[str, Any]]
+) -> list[str]:
+    """Add one event per item, in order, with one multi-row INSERT; their ids.
+
+    An item's `RawJSON` values (see `json_text`) are stored as they are, never parsed.
+    """
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    rows = [{"id": new_id("evt"), "data": json_text.dumps(data)} for data in items]
+    if rows:
+        statement = insert(OUTBOX).values(
+            id=bindparam("id"),
+            event_type=event_type,
+            data=json_text.AsJSON(bindparam("data", type_=Text())),
+            created_at=utcnow(),
+        )
+        transaction.execute(statement, rows)
+    return [row["id"] for row in rows]
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

@@ -88,3 +88,12 @@ class ImageDuplicate(db.Model):
         ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
     )
     distance: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ImageStatusCount(db.Model):
+    """How many images are in one status; triggers on `images` keep it exact (see images/counts.py)."""
+
+    __tablename__ = "image_status_counts"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from gateway.app.audit import service as audit
@@ -13,14 +14,17 @@ from gateway.app.images.models import Image
 
 VARIANTS = ("original", "print", "thumbnail")
 
+# An image object, or a Core row of the images table (a bulk move's RETURNING): same attributes.
+ImageLike = Image | Row[Any]
 
-def file_urls(image: Image, api_root: str) -> dict[str, str]:
+
+def file_urls(image: ImageLike, api_root: str) -> dict[str, str]:
     """Links into the API at `api_root` (e.g. `https://host/api/v2`): a v2 answer links into v2."""
     root = f"{api_root}/images/{image.id}/file"
     return {variant: f"{root}?variant={variant}" for variant in VARIANTS}
 
 
-def summary(image: Image, api_root: str) -> dict[str, Any]:
+def summary(image: ImageLike, api_root: str) -> dict[str, Any]:
     """The list view of an image: everything but duplicates and history."""
     return {
         "id": image.id,

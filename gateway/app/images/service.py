@@ -360,7 +360,11 @@ def delete_image(
 
 
 def print_key(image: Image) -> str:
-    return f"prints/{image.sha256[:2]}/{image.sha256[2:4]}/{image.sha256}.png"
+    return print_key_for(image.sha256)
+
+
+def print_key_for(sha256: str) -> str:
+    return f"prints/{sha256[:2]}/{sha256[2:4]}/{sha256}.png"
 
 
 @dataclass(frozen=True)

@@ -43,3 +43,13 @@ def can_move(current: str, target: str) -> bool:
 
 def needs_admin(current: str, target: str) -> bool:
     return ImageStatus(target) in ADMIN_ONLY_TARGETS.get(ImageStatus(current), frozenset())
+
+
+def sources(target: str, *, is_admin: bool) -> frozenset[ImageStatus]:
+    """The statuses `target` may be reached from by this actor: the guard of a bulk move in SQL."""
+    wanted = ImageStatus(target)
+    return frozenset(
+        current
+        for current, targets in IMAGE_TRANSITIONS.items()
+        if wanted in targets and (is_admin or not needs_admin(current, wanted))
+    )

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.app.dates import day_range
+from gateway.app.images import counts
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageQuery
@@ -73,6 +74,7 @@ class ReviewQuery:
 
 
 QUEUE_ORDER = images.BY_CREATED
+UNFILTERED = ReviewQuery(status=None)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,12 @@ def neighbours(session: Session, query: ReviewQuery, image: Image) -> tuple[str 
 
 
 def counts_by_status(session: Session, query: ReviewQuery) -> dict[str, int]:
-    """Images per status under every filter but the status itself, in one GROUP BY."""
+    """Images per status under every filter but the status itself (statuses with none left out).
+
+    Unfiltered, the maintained counts answer; a filter needs one GROUP BY over what it matches.
+    """
+    if replace(query, status=None, sort=Sort.OLDEST) == UNFILTERED:
+        return {status: total for status, total in counts.by_status(session).items() if total}
     statement = replace(query, status=None).statement()
     rows = session.execute(
         statement.with_only_columns(Image.status, func.count()).group_by(Image.status)

@@ -18,7 +18,7 @@ from gateway.app import metrics, versioning
 from gateway.app import validation as v
 from gateway.app.errors import GatewayError
 from gateway.app.events import service as events
-from gateway.app.images import presenter
+from gateway.app.images import bulk, presenter
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
@@ -160,27 +160,71 @@ def run_batch(
     return result
 
 
+def _outcome(image_ids: list[str], outcomes: bulk.Outcomes) -> BatchResult:
+    """The per-item result, in the order the ids were given."""
+    result = BatchResult()
+    for image_id in image_ids:
+        if image_id in outcomes.done:
+            result.successful.append(image_id)
+        elif image_id in outcomes.skipped:
+            result.skipped.append(image_id)
+        else:
+            error = outcomes.failed[image_id]
+            result.failed.append(
+                {"image_id": image_id, "error": {"code": error.code, "message": error.message}}
+            )
+    return result
+
+
 def _batch_completed(session: Session, action: str, result: BatchResult) -> BatchResult:
     events.emit(session, "batch.completed", {"action": action, **result.to_dict()})
     session.commit()
     return result
 
 
+def _decided(
+    session: Session,
+    image_ids: list[str],
+    outcomes: bulk.Outcomes,
+    *,
+    action: str,
+    event_type: str,
+    base_url: str,
+) -> BatchResult:
+    """Announce each moved image as the API returns it, then the batch; commit them together."""
+    result = _outcome(image_ids, outcomes)
+    api_root = base_url + versioning.CURRENT_API
+    events.emit_many(
+        session,
+        event_type,
+        [presenter.summary(outcomes.moved[image_id], api_root) for image_id in result.successful],
+    )
+    return _batch_completed(session, action, result)
+
+
 def batch_approve(
     session: Session, image_ids: list[str], principal: Principal, *, base_url: str
 ) -> BatchResult:
-    def approve_one(image: Image) -> None:
-        images.approve(session, image, principal.actor)
-        _announce(session, "image.approved", image, base_url)
-
-    result = run_batch(
+    """Approve each image that may be; already approved ones are skipped. One transaction."""
+    image_ids = list(dict.fromkeys(image_ids))
+    outcomes = bulk.decide(
         session,
         image_ids,
-        approve_one,
-        already_done=lambda image: image.status == ImageStatus.APPROVED,
+        ImageStatus.APPROVED,
+        principal.actor,
+        is_admin=principal.is_admin,
+        action="approved",
+    )
+    result = _decided(
+        session,
+        image_ids,
+        outcomes,
+        action="approve",
+        event_type="image.approved",
+        base_url=base_url,
     )
     metrics.IMAGES_APPROVED.inc(len(result.successful))
-    return _batch_completed(session, "approve", result)
+    return result
 
 
 def batch_reject(
@@ -193,32 +237,39 @@ def batch_reject(
     note: str | None = None,
     base_url: str,
 ) -> BatchResult:
+    """Reject each image that may be with one reason; already rejected ones are skipped."""
     reason = v.choice(reason, "reason", reasons)
-
-    def reject_one(image: Image) -> None:
-        images.reject(session, image, principal.actor, reason=reason, reasons=reasons, note=note)
-        _announce(session, "image.rejected", image, base_url)
-
-    result = run_batch(
+    note = v.clean_text(note, "note", max_length=v.MAX_NOTE_LENGTH, allow_newlines=True) or None
+    image_ids = list(dict.fromkeys(image_ids))
+    outcomes = bulk.decide(
         session,
         image_ids,
-        reject_one,
-        already_done=lambda image: image.status == ImageStatus.REJECTED,
+        ImageStatus.REJECTED,
+        principal.actor,
+        is_admin=principal.is_admin,
+        action="rejected",
+        reason=reason,
+        note=note,
+    )
+    result = _decided(
+        session,
+        image_ids,
+        outcomes,
+        action="reject",
+        event_type="image.rejected",
+        base_url=base_url,
     )
     metrics.IMAGES_REJECTED.inc(len(result.successful))
-    return _batch_completed(session, "reject", result)
+    return result
 
 
 def batch_delete(
     session: Session, storage: Storage, image_ids: list[str], principal: Principal, *, force: bool
 ) -> BatchResult:
-    doomed: list[str] = []
-
-    def remove(image: Image) -> None:
-        doomed.extend(images.delete_image(session, storage, image, principal.actor, force=force))
-
-    result = run_batch(session, image_ids, remove, already_done=lambda image: False)
-    _batch_completed(session, "delete", result)
-    for key in doomed:
+    """Delete the images (published ones need `force`); their files go once the rows are gone."""
+    image_ids = list(dict.fromkeys(image_ids))
+    outcomes = bulk.remove(session, image_ids, principal.actor, force=force)
+    result = _batch_completed(session, "delete", _outcome(image_ids, outcomes))
+    for key in outcomes.files:
         storage.delete(key)
     return result

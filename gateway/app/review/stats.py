@@ -20,6 +20,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from gateway.app.audit.models import AuditEntry
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
+from gateway.app.images import counts
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 
@@ -159,8 +160,7 @@ def _days(first: date, count: int) -> list[date]:
 
 def images_by_status(session: Session) -> dict[str, int]:
     """Every image status with its count, zero included, in state-machine order."""
-    rows = dict(session.execute(select(Image.status, func.count()).group_by(Image.status)).all())
-    return {str(status): rows.get(str(status), 0) for status in ImageStatus}
+    return counts.by_status(session)
 
 
 def jobs_by_status(session: Session) -> dict[str, int]:

@@ -1,0 +1,244 @@
+"""Review decisions and deletions of many images as set-based statements, with an outcome per id.
+
+Done image by image, 10,000 ids cost a read, a savepoint, an UPDATE and an audit row each: seconds
+of round trips. Here a chunk of ids is one UPDATE (or DELETE) per allowed source state, guarded in
+SQL by the state machine, so an image that moved meanwhile is simply not touched; one read then
+explains the ids it did not touch, and one multi-row INSERT audits those it did. The outcomes are
+those of the one-by-one path: NOT_FOUND, already there (skipped), INVALID_TRANSITION, FORBIDDEN.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.orm import Session
+
+from gateway.app import json_text
+from gateway.app.audit import service as audit
+from gateway.app.audit.service import Actor
+from gateway.app.database import utcnow
+from gateway.app.errors import Forbidden, GatewayError, InvalidTransition, NotFound
+from gateway.app.images import service as images
+from gateway.app.images.models import Image, ImageDuplicate
+from gateway.app.images.states import (
+    DELETABLE_WITHOUT_FORCE,
+    IMAGE_TRANSITIONS,
+    ImageStatus,
+    can_move,
+    needs_admin,
+    sources,
+)
+from gateway.app.publishing.models import Publication
+
+# Core rather than ORM statements: 10,000 rows come back as plain rows, not tracked objects, their
+# JSON columns as unparsed text that goes into the outbox as it is.
+IMAGES = Image.__table__
+
+# Ids per statement: each is a bound variable, and old SQLite builds allow 999 per statement.
+CHUNK = 500
+
+
+@dataclass
+class Outcomes:
+    """What happened to each id; `moved` holds the moved images' rows as they now are (to announce
+    them), `files` the storage keys to drop once a deletion commits."""
+
+    done: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)
+    failed: dict[str, GatewayError] = field(default_factory=dict)
+    moved: dict[str, Row[Any]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+def _chunks(image_ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(image_ids), CHUNK):
+        yield image_ids[start : start + CHUNK]
+
+
+def _not_found() -> NotFound:
+    return NotFound("image not found")
+
+
+def decide(
+    session: Session,
+    image_ids: list[str],
+    target: ImageStatus,
+    actor: Actor,
+    *,
+    is_admin: bool,
+    action: str,
+    reason: str | None = None,
+    note: str | None = None,
+) -> Outcomes:
+    """Approve or reject every image that may move to `target`, as `images.approve`/`reject` do.
+
+    Images already at `target` are skipped, so a retried batch is harmless.
+    """
+    outcomes = Outcomes()
+    now = utcnow()
+    review = {
+        "status": str(target),
+        "reject_reason": reason,
+        "review_note": note,
+        "reviewed_by": actor.name,
+        "reviewed_at": now,
+        "updated_at": now,
+    }
+    for chunk in _chunks(image_ids):
+        moved: set[str] = set()
+        for source in sorted(sources(target, is_admin=is_admin)):
+            statement = (
+                update(IMAGES)
+                .where(IMAGES.c.id.in_(chunk), IMAGES.c.status == source)
+                .values(review)
+                .returning(*(json_text.unparsed(column) for column in IMAGES.c))
+            )
+            rows = {image.id: image for image in session.execute(statement)}
+            if not rows:
+                continue
+            audit.record_each(
+                session,
+                actor,
+                select(IMAGES.c.id).where(IMAGES.c.id.in_(list(rows))),
+                entity_type="image",
+                action=action,
+                from_status=str(source),
+                to_status=str(target),
+                reason=reason,
+                note=note,
+            )
+            outcomes.moved.update(rows)
+            moved.update(rows)
+        outcomes.done.update(moved)
+        rest = [image_id for image_id in chunk if image_id not in moved]
+        found = dict(
+            session.execute(select(Image.id, Image.status).where(Image.id.in_(rest))).all()
+        )
+        for image_id in rest:
+            current = found.get(image_id)
+            if current is None:
+                outcomes.failed[image_id] = _not_found()
+            elif current == target:
+                outcomes.skipped.add(image_id)
+            else:
+                outcomes.failed[image_id] = _refusal(image_id, current, target, is_admin=is_admin)
+    return outcomes
+
+
+def _refusal(image_id: str, current: str, target: ImageStatus, *, is_admin: bool) -> GatewayError:
+    """Why an image at `current` was not moved to `target`: the single move's own error."""
+    if not can_move(current, target):
+        allowed = sorted(IMAGE_TRANSITIONS[ImageStatus(current)])
+        return InvalidTransition(
+            f"image {image_id} cannot go from {current} to {target}",
+            details={"image_id": image_id, "from": current, "to": str(target), "allowed": allowed},
+        )
+    if needs_admin(current, target) and not is_admin:
+        return Forbidden(f"only an admin may move an image from {current} back to {target}")
+    return InvalidTransition(
+        f"image {image_id} changed meanwhile (now {current})",
+        details={"image_id": image_id, "from": current, "to": str(target)},
+    )
+
+
+def remove(session: Session, image_ids: list[str], actor: Actor, *, force: bool) -> Outcomes:
+    """Delete the images, as `images.delete_image` does; `files` lists the keys to drop after commit.
+
+    Published (or publishing) images need `force`. An image's files go only when no image left
+    shares its content; its publications' print files go with it.
+    """
+    outcomes = Outcomes()
+    allowed = set(ImageStatus) if force else DELETABLE_WITHOUT_FORCE
+    gone: dict[str, Any] = {}
+    for chunk in _chunks(image_ids):
+        # Read what the cascade will take with the rows: duplicate pairs and print files.
+        pairs = session.execute(
+            select(ImageDuplicate.image_id, ImageDuplicate.duplicate_id).where(
+                ImageDuplicate.image_id.in_(chunk)
+            )
+        ).all()
+        prints = session.execute(
+            select(Publication.image_id, Publication.print_key).where(
+                Publication.image_id.in_(chunk), Publication.print_key.is_not(None)
+            )
+        ).all()
+        deleted = {
+            row.id: row
+            for row in session.execute(
+                delete(Image)
+                .where(Image.id.in_(chunk), Image.status.in_([str(s) for s in allowed]))
+                .returning(
+                    Image.id, Image.status, Image.sha256, Image.original_key, Image.thumbnail_key
+                )
+                .execution_options(synchronize_session=False)
+            )
+        }
+        gone.update(deleted)
+        _forget_duplicates(session, [(a, b) for a, b in pairs if a in deleted and b not in gone])
+        outcomes.files.extend(key for image_id, key in prints if image_id in deleted)
+        audit.record_many(
+            session,
+            actor,
+            entity_type="image",
+            action="deleted",
+            entries={
+                row.id: {
+                    "from_status": row.status,
+                    "details": {"forced": force, "sha256": row.sha256},
+                }
+                for row in deleted.values()
+            },
+        )
+        rest = [image_id for image_id in chunk if image_id not in deleted]
+        found = dict(
+            session.execute(select(Image.id, Image.status).where(Image.id.in_(rest))).all()
+        )
+        for image_id in rest:
+            current = found.get(image_id)
+            outcomes.failed[image_id] = (
+                _not_found()
+                if current is None
+                else InvalidTransition(
+                    f"image {image_id} is {current}; pass force to delete it",
+                    details={"image_id": image_id, "from": current},
+                )
+            )
+    outcomes.done = set(gone)
+    outcomes.files = _unshared_files(session, list(gone.values())) + outcomes.files
+    return outcomes
+
+
+def _forget_duplicates(session: Session, pairs: list[tuple[str, str]]) -> None:
+    """Lower each surviving image's duplicate count by its deleted near-duplicates."""
+    lost: dict[str, int] = defaultdict(int)
+    for _, survivor in pairs:
+        lost[survivor] += 1
+    by_amount: dict[int, list[str]] = defaultdict(list)
+    for survivor, amount in lost.items():
+        by_amount[amount].append(survivor)
+    for amount, survivors in by_amount.items():
+        for chunk in _chunks(survivors):
+            session.execute(
+                update(Image)
+                .where(Image.id.in_(chunk))
+                .values(duplicate_count=Image.duplicate_count - amount)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _unshared_files(session: Session, rows: list[Any]) -> list[str]:
+    """Original, thumbnail and print file keys of deleted images whose content no image keeps."""
+    hashes = sorted({row.sha256 for row in rows})
+    kept: set[str] = set()
+    for chunk in _chunks(hashes):
+        kept.update(session.scalars(select(Image.sha256).where(Image.sha256.in_(chunk)).distinct()))
+    files: dict[str, None] = {}
+    for row in rows:
+        if row.sha256 not in kept:
+            for key in (row.original_key, row.thumbnail_key, images.print_key_for(row.sha256)):
+                files[key] = None
+    return list(files)
