@@ -12,6 +12,7 @@ from gateway.app.images.states import (
     ImageStatus,
     can_move,
     needs_admin,
+    sources,
 )
 
 STATUSES = [
@@ -58,6 +59,17 @@ def test_only_resets_need_an_admin(current, target):
 
 def test_a_published_image_only_goes_back_to_approved_by_unpublishing():
     assert IMAGE_TRANSITIONS[ImageStatus.PUBLISHED] == frozenset({ImageStatus.APPROVED})
+
+
+@pytest.mark.parametrize("target", STATUSES)
+@pytest.mark.parametrize("is_admin", [True, False])
+def test_a_bulk_move_starts_from_exactly_the_statuses_a_single_move_may(target, is_admin):
+    expected = {
+        current
+        for current in STATUSES
+        if can_move(current, target) and (is_admin or not needs_admin(current, target))
+    }
+    assert sources(target, is_admin=is_admin) == expected
 
 
 def test_published_and_in_flight_images_need_force_to_delete():
