@@ -15,6 +15,7 @@ from bench import (
     bench_batch,
     bench_image_pipeline,
     bench_job_path,
+    bench_load,
     bench_print_files,
     bench_publish_pacing,
     bench_review_queue,
@@ -66,6 +67,24 @@ BENCHMARKS = (
         "API reads (GET /api/v2/images?limit=50, 32 connections, against bare Flask + sqlite3)",
         bench_api_reads,
         ("--images", "200", "--duration", "1", "--connections", "8"),
+    ),
+    Benchmark(
+        "load (Locust mixed workload, 2 web + 2 workers, embedded and PostgreSQL + Redis; scaling)",
+        bench_load,
+        (
+            "--modes",
+            "embedded",
+            "--users",
+            "2",
+            "--duration",
+            "2",
+            "--seed-images",
+            "1",
+            "--scaling-jobs",
+            "1",
+            "--scaling-workers",
+            "1",
+        ),
     ),
 )
 
