@@ -18,6 +18,7 @@ from gateway.app import (
     observability,
     publishing,
     queue,
+    tracing,
     ui,
     webhooks,
 )
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["settings"] = settings
 
     observability.init_app(app, settings)
+    tracing.init_app(app, settings)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     app.extensions["models"] = models.__all__

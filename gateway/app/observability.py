@@ -16,8 +16,11 @@ from gateway.app.settings import Settings
 
 log = logging.getLogger("gateway.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_SECRETS = re.compile(
-    r"(pod_[0-9a-f]{8}_[A-Za-z0-9_-]{16,}|whsec_[A-Za-z0-9+/=]{16,}|Bearer\s+\S+)"
+# API keys, webhook secrets, bearer tokens and JWTs (Printify's tokens): masked in logs and in
+# error reports (gateway.app.tracing).
+SECRETS = re.compile(
+    r"(pod_[0-9a-f]{8}_[A-Za-z0-9_-]{16,}|whsec_[A-Za-z0-9+/=]{16,}|Bearer\s+\S+"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+)"
 )
 
 
@@ -26,7 +29,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _SECRETS.sub("[REDACTED]", message)
+        redacted = SECRETS.sub("[REDACTED]", message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

@@ -148,6 +148,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias="LOG_FORMAT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     testing: bool = Field(False, validation_alias="GATEWAY_TESTING")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    sentry_dsn: str | None = Field(None, validation_alias="SENTRY_DSN")
 
     @field_validator(
         "webhook_allowed_networks",
@@ -183,6 +187,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("file://", "s3://")):
             raise ValueError("STORAGE_URL must start with file:// or s3://")
         return value
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _otlp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL")
+        return value or None
 
     @model_validator(mode="after")
     def _absolute_state_dir(self) -> Settings:

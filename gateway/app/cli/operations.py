@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from gateway.app import tracing
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
@@ -24,6 +25,7 @@ def worker(concurrency: int | None) -> None:
     settings = current_app.extensions["settings"]
     threads = concurrency or settings.worker_concurrency
     click.echo(f"worker: {threads} thread(s), queue {'redis' if settings.redis_url else 'sqlite'}")
+    tracing.init_worker(current_app)
     current_app.extensions["queue"].run_worker(threads)
 
 

@@ -36,6 +36,8 @@ class GenerationJob(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(120))
     requested_by: Mapped[str | None] = mapped_column(String(100))
     api_key_id: Mapped[str | None] = mapped_column(String(40))
+    # The W3C trace context of the request that queued the job, continued by the worker.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

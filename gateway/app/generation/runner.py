@@ -23,7 +23,7 @@ from sqlalchemy import Engine, Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from gateway.app import metrics
+from gateway.app import metrics, tracing
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import SYSTEM
 from gateway.app.database import utcnow
@@ -203,11 +203,13 @@ def _call_backend(
         wait=wait,
         reraise=True,
     )
-    for attempt in retrying:
-        # `calling()` takes the breaker's lock only to check and record its state; `call()` would
-        # hold it for the whole generation and run this process's jobs of a backend one at a time.
-        with attempt, slot.breaker.calling():
-            return backend.generate(request, control)
+    with tracing.span("generation.backend", {"gateway.backend": job.backend}):
+        for attempt in retrying:
+            # `calling()` takes the breaker's lock only to check and record its state; `call()`
+            # would hold it for the whole generation and run this process's jobs of a backend one
+            # at a time.
+            with attempt, slot.breaker.calling():
+                return backend.generate(request, control)
     raise AssertionError("unreachable: tenacity reraises the last error")
 
 
@@ -340,6 +342,14 @@ def run_generation(session: Session, context: GenerationContext, job_id: str) ->
         log.info("job %s not claimable (taken, final or unknown); skipping", job_id)
         return
     job = load_job(context.engine, job_id)
+    attributes = {"gateway.job.id": job_id, "gateway.backend": job.backend}
+    with tracing.job_span("generation.run", job.trace_context, attributes):
+        _run_claimed(session, context, job, owner)
+
+
+def _run_claimed(session: Session, context: GenerationContext, job: JobRow, owner: str) -> None:
+    """Run a job this worker holds the lease of, from the backend call to its stored results."""
+    job_id = job.id
     try:
         request = _request_for(job, context.storage, session)
     except (NotFound, StorageKeyNotFound):

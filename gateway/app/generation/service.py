@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gateway.app import tracing
 from gateway.app import validation as v
 from gateway.app.accounts import quotas
 from gateway.app.audit import service as audit
@@ -74,6 +75,7 @@ def _create_job(
         template_id=template_id,
         requested_by=requester.actor.name,
         api_key_id=requester.api_key_id,
+        trace_context=tracing.job_trace_context(),
     )
     quotas.consume(session, requester.allowance, "images", int(params.get("batch_size") or 1))
     session.add(job)
