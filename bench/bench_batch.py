@@ -36,6 +36,7 @@ from sqlalchemy import func, insert, select
 from bench.bench_review_queue import BATCH, database, image_rows
 from gateway.app import create_app
 from gateway.app.accounts import service as accounts
+from gateway.app.accounts.context import keyring
 from gateway.app.audit.service import SYSTEM
 from gateway.app.events.models import OutboxEvent
 from gateway.app.extensions import db
@@ -104,6 +105,7 @@ def run(url: str, workdir: Path, ids: int, runs: int) -> dict[str, list[float]]:
         timings["delete"].append(post(client, key, "delete", {"image_ids": approved}))
     with app.app_context():
         events = db.session.scalar(select(func.count()).select_from(OutboxEvent))
+        keyring().close()  # its last flush, while the database is still there
         db.session.remove()
         db.engine.dispose()
     assert events == runs * (2 * ids + 3), f"{events} outbox events"
