@@ -8,10 +8,12 @@ rather than by the queue.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
@@ -19,6 +21,7 @@ from gateway.app.extensions import db
 from gateway.app.settings import Settings
 
 log = logging.getLogger(__name__)
+TRANSPORT_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, sqlite3.Error)
 
 
 def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
@@ -69,7 +72,13 @@ class JobQueue:
         self._on_stop.append(self._in_app_context(fn))
 
     def enqueue(self, name: str, *args: object) -> None:
-        self._tasks[name](*args)
+        """Send a task. A transport that cannot be reached (Redis down, the SQLite queue locked)
+        loses only the message: every task's durable row is already committed and the workers'
+        sweeps re-send what has no message, so the caller's request still succeeds."""
+        try:
+            self._tasks[name](*args)
+        except TRANSPORT_ERRORS as error:
+            log.warning("queue unreachable, %s%s left to the sweeps: %s", name, args, error)
 
     def check(self) -> None:
         """Raise if the transport cannot be reached (readiness probe)."""
