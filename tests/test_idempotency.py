@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from gateway.app.database import utcnow
 from gateway.app.extensions import db
@@ -84,6 +84,43 @@ def test_a_key_still_in_progress_is_409_idempotency_key_in_use(
     assert response.status_code == 409
     assert response.get_json()["code"] == "IDEMPOTENCY_KEY_IN_USE"
     assert response.headers["Retry-After"] == "1"
+
+
+def test_a_key_abandoned_in_progress_by_a_killed_process_is_taken_over_by_its_retry(
+    app, client, admin_headers
+):
+    headers = {**admin_headers, "Idempotency-Key": "order-killed"}
+    client.post("/api/v1/generate", json=BODY, headers=headers)
+    with app.app_context():
+        # As a process killed mid-request leaves it: in progress, no job committed.
+        db.session.execute(delete(GenerationJob))
+        db.session.execute(
+            update(IdempotencyRecord).values(
+                status="in_progress", response_body=None, created_at=utcnow() - timedelta(minutes=3)
+            )
+        )
+        db.session.commit()
+    retried = client.post("/api/v1/generate", json=BODY, headers=headers)
+    assert retried.status_code == 202
+    assert "Idempotent-Replayed" not in retried.headers
+    assert _jobs(app) == 1
+    other = client.post("/api/v1/generate", json={**BODY, "seed": 9}, headers=headers)
+    assert other.status_code == 422
+
+
+def test_a_key_in_progress_for_less_than_the_abandon_time_is_left_alone(app, client, admin_headers):
+    headers = {**admin_headers, "Idempotency-Key": "order-slow"}
+    client.post("/api/v1/generate", json=BODY, headers=headers)
+    with app.app_context():
+        db.session.execute(
+            update(IdempotencyRecord).values(
+                status="in_progress",
+                response_body=None,
+                created_at=utcnow() - timedelta(seconds=60),
+            )
+        )
+        db.session.commit()
+    assert client.post("/api/v1/generate", json=BODY, headers=headers).status_code == 409
 
 
 def test_keys_are_scoped_to_the_api_key(app, client, admin_headers, make_key):

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from flask import Response, request
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
+from flask import Response, current_app, request
+from sqlalchemy import Integer, String, Text, UniqueConstraint, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -105,13 +105,29 @@ def presented_key(*, required: bool) -> str | None:
 
 
 def _claim(owner: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """Record the key as in progress; return the earlier record when there is one."""
+    """Record the key as in progress; return the earlier record when there is one.
+
+    A record left `in_progress` longer than `IDEMPOTENCY_ABANDONED_SECONDS` (more than any request
+    may run) belonged to a process that was killed mid-request: the same request may take it over,
+    or the key would answer 409 for a day.
+    """
     session = db.session
+    now = utcnow()
+    abandoned_after = timedelta(
+        seconds=current_app.extensions["settings"].idempotency_abandoned_seconds
+    )
     session.execute(
         delete(IdempotencyRecord).where(
             IdempotencyRecord.owner == owner,
             IdempotencyRecord.key == key,
-            IdempotencyRecord.created_at < utcnow() - RETENTION,
+            or_(
+                IdempotencyRecord.created_at < now - RETENTION,
+                and_(
+                    IdempotencyRecord.status == "in_progress",
+                    IdempotencyRecord.request_hash == fingerprint,
+                    IdempotencyRecord.created_at < now - abandoned_after,
+                ),
+            ),
         )
     )
     try:

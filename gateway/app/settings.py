@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     )
     quota_free_images: int = Field(300, validation_alias="QUOTA_FREE_IMAGES", ge=0)
     quota_free_products: int = Field(50, validation_alias="QUOTA_FREE_PRODUCTS", ge=0)
+    idempotency_abandoned_seconds: float = Field(
+        150, validation_alias="IDEMPOTENCY_ABANDONED_SECONDS", gt=0
+    )
     quota_pro_images: int = Field(5000, validation_alias="QUOTA_PRO_IMAGES", ge=0)
     quota_pro_products: int = Field(1000, validation_alias="QUOTA_PRO_PRODUCTS", ge=0)
     quota_enterprise_images: int = Field(0, validation_alias="QUOTA_ENTERPRISE_IMAGES", ge=0)
