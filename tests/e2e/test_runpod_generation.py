@@ -199,3 +199,22 @@ def test_generation_timeout_fails_the_job_with_timeout_and_cancels_the_remote_jo
     )
     assert seen["requests"].get("cancel", 0) >= 1
     assert seen["request_ids"] == {job_id: 1}
+
+
+def test_a_runpod_restart_mid_job_ends_the_job_once_and_later_jobs_run(gateway, emulator):
+    """The emulator restarts as a real server does: its in-memory jobs are gone."""
+    emulator.configure(execution_time=4.0)
+    job_id = gateway.generate(prompt="restart mid job", **SIZE)
+    running_with_progress(gateway, job_id)
+    emulator.restart()
+    emulator.configure(reset=True)
+    job = gateway.wait_job(job_id, timeout=120)
+    # RunPod lost the job: the gateway says so once, clearly, and neither retries nor resubmits it
+    # (resubmitting would pay twice on a real endpoint that only lost track of a result).
+    assert (job["status"], job["error"]["code"]) == ("failed", "RESULT_EXPIRED")
+    assert job["image_ids"] == []
+    assert stats(emulator)["jobs_created"] == 0  # the restarted server was not sent it again
+    after = gateway.wait_job(gateway.generate(prompt="after the restart", **SIZE))
+    assert after["status"] == "completed"
+    [backend] = [b for b in gateway.get("/api/v1/backends").json() if b["name"] == "runpod"]
+    assert backend["circuit"] == "closed"
