@@ -256,3 +256,57 @@ def test_an_edit_whose_source_is_deleted_before_it_runs_fails_once_with_not_foun
     assert job["error"]["code"] == "NOT_FOUND"
     time.sleep(2)  # a worker that retried the task would bump attempts or change the job
     assert fresh.job(job["job_id"]) == job
+
+
+# --- inputs at the edges of their type -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"prompt": "a", "seed": NaN}',
+        '{"prompt": "\\ud800"}',
+        '{"prompt": "nul \\u0000 inside"}',
+        '{"prompt": "big", "width": 1' + "0" * 400 + "}",
+    ],
+    ids=["nested-100k", "nan", "lone-surrogate", "nul", "huge-number"],
+)
+def test_malformed_json_is_a_clear_400_never_a_500(gateway, body):
+    key = new_key(gateway, plan="enterprise")
+    for version in ("v1", "v2"):
+        answer = requests.post(
+            f"{gateway.url}/api/{version}/generate",
+            data=body,
+            headers={
+                "X-API-Key": key,
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"edge-{version}-{len(body)}",
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 400, (version, answer.status_code, answer.text[:300])
+        assert answer.json()["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=0001-01-01&to=9999-12-31",
+        "to=9999-12-31",
+        "from=10000-01-01",
+        "after=0001-01-01T00:00+14:00",
+    ],
+)
+def test_review_queue_filters_at_the_ends_of_the_calendar_never_crash(gateway, query):
+    browser = requests.Session()
+    page = browser.get(f"{gateway.url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token
+    browser.post(
+        f"{gateway.url}/login",
+        data={"username": "rita", "password": PASSWORD, "csrf_token": token.group(1)},
+        timeout=30,
+    )
+    answer = browser.get(f"{gateway.url}/review?{query}", timeout=30)
+    assert answer.status_code in (200, 400), (query, answer.status_code)
