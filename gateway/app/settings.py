@@ -12,6 +12,8 @@ import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.app.imaging.storage import MAX_PRESIGN_SECONDS
+
 Backend = Literal["local", "runpod", "comfyui"]
 Plan = Literal["free", "pro", "enterprise"]
 
@@ -42,6 +44,10 @@ class Settings(BaseSettings):
     redis_prefix: str = Field("pod", validation_alias="REDIS_PREFIX")
     storage_url: str | None = Field(None, validation_alias="STORAGE_URL")
     s3_endpoint_url: str | None = Field(None, validation_alias="S3_ENDPOINT_URL")
+    s3_public_endpoint_url: str | None = Field(None, validation_alias="S3_PUBLIC_ENDPOINT_URL")
+    storage_presign_seconds: int = Field(
+        300, validation_alias="STORAGE_PRESIGN_SECONDS", ge=1, le=MAX_PRESIGN_SECONDS
+    )
     secret_key: str | None = Field(None, validation_alias="GATEWAY_SECRET_KEY")
     host: str = Field("127.0.0.1", validation_alias="HOST")
     port: int = Field(8000, validation_alias="PORT", ge=1, le=65535)

@@ -1,14 +1,18 @@
-"""S3Storage against a real S3-compatible HTTP server (moto) on 127.0.0.1."""
+"""S3Storage against a real S3-compatible HTTP server (moto) on 127.0.0.1.
+
+The server checks presigned URLs' signatures and expiry as S3 does (see tests/s3_server.py).
+"""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+import requests
 
 from gateway.app.imaging.storage import (
     S3Storage,
@@ -17,17 +21,15 @@ from gateway.app.imaging.storage import (
     StorageUnavailable,
     thumbnail_key,
 )
+from tests.s3_server import AWS_ENV, running_s3_server
 
 SHA = "ab" * 32
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with running_s3_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
@@ -36,8 +38,8 @@ def s3_client(s3_endpoint: str) -> Any:
         "s3",
         endpoint_url=s3_endpoint,
         region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"],
     )
 
 
@@ -127,3 +129,69 @@ def test_default_client_uses_the_endpoint_and_environment_credentials(
     storage.put("plain.bin", b"data", "application/octet-stream")
 
     assert storage.get("plain.bin") == b"data"
+
+
+@pytest.fixture
+def presigning(monkeypatch, s3_endpoint, bucket) -> S3Storage:
+    """A storage built as the app builds it: its own client, credentials from the environment."""
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    return S3Storage(bucket, "gateway/images", endpoint_url=s3_endpoint)
+
+
+def test_a_presigned_url_gets_the_object_without_credentials(presigning):
+    presigning.put("originals/a.png", b"png bytes", "image/png")
+
+    url = presigning.presigned_url(
+        "originals/a.png", expires_in=60, content_type="image/png", filename="img_1-original"
+    )
+    response = requests.get(url, timeout=5)
+
+    assert response.status_code == 200
+    assert response.content == b"png bytes"
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Content-Disposition"] == 'inline; filename="img_1-original"'
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=60" in url
+
+
+def test_a_presigned_url_expires(presigning):
+    presigning.put("a.bin", b"data", "application/octet-stream")
+    url = presigning.presigned_url("a.bin", expires_in=1)
+    assert requests.get(url, timeout=5).status_code == 200
+
+    time.sleep(2)
+
+    expired = requests.get(url, timeout=5)
+    assert expired.status_code == 403
+    assert b"expired" in expired.content
+
+
+def test_a_tampered_or_unsigned_url_is_refused(presigning, s3_endpoint, bucket):
+    presigning.put("a.bin", b"data", "application/octet-stream")
+    presigning.put("b.bin", b"other", "application/octet-stream")
+    url = presigning.presigned_url("a.bin", expires_in=60)
+
+    assert requests.get(url.replace("/a.bin?", "/b.bin?"), timeout=5).status_code == 403
+    unsigned = f"{s3_endpoint}/{bucket}/gateway/images/a.bin"
+    assert requests.get(unsigned, timeout=5).status_code == 403
+
+
+def test_presigned_urls_use_the_public_endpoint(monkeypatch, s3_endpoint, bucket):
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    storage = S3Storage(bucket, endpoint_url=s3_endpoint, public_endpoint_url=public)
+    storage.put("a.bin", b"data", "application/octet-stream")
+
+    url = storage.presigned_url("a.bin", expires_in=60)
+
+    assert url.startswith(f"{public}/{bucket}/a.bin?")
+    assert storage.presigned_origin() == public
+    assert requests.get(url, timeout=5).content == b"data"
+
+
+@pytest.mark.parametrize("expires_in", [0, 7 * 24 * 3600 + 1])
+def test_presigned_lifetime_is_bounded_as_sigv4_bounds_it(presigning, expires_in):
+    with pytest.raises(ValueError, match="expires_in"):
+        presigning.presigned_url("a.bin", expires_in=expires_in)

@@ -61,3 +61,44 @@ def test_product_body_bakes_the_placement_into_the_print_file():
         {"id": "upload-1", "x": 0.5, "y": 0.5, "scale": 1.0, "angle": 0}
     ]
     assert body["variants"][1] == {"id": 12101, "price": 2600, "is_enabled": True}
+
+
+class _Storage:
+    """A storage that presigns (S3-like) when given an `endpoint`, else does not (file://)."""
+
+    def __init__(self, endpoint: str | None) -> None:
+        self.endpoint = endpoint
+
+    def presigned_url(
+        self, key: str, *, expires_in: int, content_type: str | None = None
+    ) -> str | None:
+        return f"{self.endpoint}/bucket/{key}?X-Amz-Expires={expires_in}" if self.endpoint else None
+
+
+@pytest.mark.parametrize(
+    ("mode", "endpoint", "base_url", "expected"),
+    [
+        ("url", "http://127.0.0.1:9000", "http://127.0.0.1:8000", "http://127.0.0.1:9000/bucket/"),
+        ("auto", "https://s3.example.com", "http://127.0.0.1:8000", "https://s3.example.com/"),
+        ("auto", "http://minio:9000", "https://pod.example.com", "https://pod.example.com/api/"),
+        ("auto", "http://minio:9000", "http://127.0.0.1:8000", None),
+        ("url", None, "http://127.0.0.1:8000", "http://127.0.0.1:8000/api/"),
+        ("base64", "https://s3.example.com", "https://pod.example.com", None),
+    ],
+)
+def test_printify_gets_a_presigned_storage_url_where_storage_has_one(
+    mode, endpoint, base_url, expected
+):
+    settings = SimpleNamespace(
+        printify_upload_mode=mode, resolved_base_url=base_url, resolved_secret_key=lambda: "k"
+    )
+    context = SimpleNamespace(settings=settings, storage=_Storage(endpoint))
+
+    url = runner._upload_url(context, "pub_1", "publications/pub_1.png")
+
+    if expected is None:
+        assert url is None
+    else:
+        assert url.startswith(expected)
+    if endpoint and expected and expected.startswith(endpoint):
+        assert f"X-Amz-Expires={runner.PRINT_FILE_URL_SECONDS}" in url

@@ -10,7 +10,7 @@ from gateway.app.extensions import db
 from gateway.app.generation import tasks, websocket
 from gateway.app.generation.backends.registry import build_registry
 from gateway.app.generation.runner import GenerationContext
-from gateway.app.imaging.storage import storage_from_url
+from gateway.app.imaging.storage import storage_from_settings
 from gateway.app.imaging.validation import ImageLimits
 from gateway.app.queue import JobQueue
 from gateway.app.settings import Settings
@@ -26,9 +26,7 @@ def init_app(app: Flask, settings: Settings, queue: JobQueue) -> None:
         settings=settings,
         engine=engine,
         registry=build_registry(settings, engine),
-        storage=storage_from_url(
-            settings.resolved_storage_url, s3_endpoint_url=settings.s3_endpoint_url
-        ),
+        storage=storage_from_settings(settings),
         limits=ImageLimits(
             max_bytes=settings.max_upload_bytes,
             max_dimension=settings.max_image_dimension,

@@ -11,12 +11,15 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-from urllib.parse import unquote, urlparse
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import unquote, urlparse, urlsplit
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    from gateway.app.settings import Settings
 
 MAX_KEY_LENGTH = 512
 
@@ -25,6 +28,10 @@ _SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 _EXTENSION_PATTERN = re.compile(r"[a-z0-9]{1,8}")
 _TEMP_PREFIX = ".tmp-"
 _S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+# Content-addressed objects never change under their key, so a browser may keep them for good.
+IMMUTABLE_CACHE_CONTROL = "private, max-age=31536000, immutable"
+# SigV4 presigned URLs live at most a week.
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 
 class StorageKeyNotFound(KeyError):
@@ -48,6 +55,17 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
     def check(self) -> None: ...
+
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> str | None: ...
+
+    def presigned_origin(self) -> str | None: ...
 
 
 def validate_key(key: str) -> str:
@@ -126,6 +144,21 @@ class FileStorage:
         except OSError as exc:
             raise StorageUnavailable(f"{self.root} is not a writable directory: {exc}") from exc
 
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> None:
+        """None: local files have no URL of their own, the gateway serves their bytes."""
+        return None
+
+    def presigned_origin(self) -> None:
+        """None: no other origin serves these files."""
+        return None
+
 
 def _write_atomically(path: Path, data: bytes) -> None:
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
@@ -151,8 +184,31 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _s3_client(endpoint_url: str | None) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        config=Config(
+            connect_timeout=5,
+            read_timeout=30,
+            retries={"max_attempts": 4, "mode": "standard"},
+            # Checksum headers only where S3 requires them: several S3-compatible servers
+            # refuse the ones newer botocore adds by default.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            # Presigned URLs in SigV4: botocore would otherwise sign some with the retired SigV2.
+            signature_version="s3v4",
+        ),
+    )
+
+
 class S3Storage:
-    """Objects in an S3 (or S3-compatible) bucket under an optional key prefix."""
+    """Objects in an S3 (or S3-compatible) bucket under an optional key prefix.
+
+    `public_endpoint_url` is where browsers and Printify reach the same bucket when the gateway's
+    own `endpoint_url` is an internal name (`http://minio:9000`): presigned URLs sign the host,
+    so they are made by a client of that endpoint.
+    """
 
     def __init__(
         self,
@@ -160,25 +216,17 @@ class S3Storage:
         prefix: str = "",
         endpoint_url: str | None = None,
         client: Any = None,
+        *,
+        public_endpoint_url: str | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         if self.prefix:
             validate_key(self.prefix)
         self.endpoint_url = endpoint_url
-        self.client = client or boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            config=Config(
-                connect_timeout=5,
-                read_timeout=30,
-                retries={"max_attempts": 4, "mode": "standard"},
-                # Checksum headers only where S3 requires them: several S3-compatible servers
-                # refuse the ones newer botocore adds by default.
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-            ),
-        )
+        self.client = client or _s3_client(endpoint_url)
+        public = public_endpoint_url not in (None, endpoint_url)
+        self.presign_client = _s3_client(public_endpoint_url) if public else self.client
 
     def __repr__(self) -> str:
         return f"S3Storage(bucket={self.bucket!r}, prefix={self.prefix!r})"
@@ -225,12 +273,50 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailable(f"S3 bucket {self.bucket!r} is not usable: {exc}") from exc
 
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> str:
+        """A URL that GETs `key` without credentials until `expires_in` seconds from now.
+
+        Signing is local (no request to S3) and does not check that the object exists. The
+        response headers are signed into the URL: the type, an inline `filename` (plain
+        characters only) and a long private cache, since keys never change content.
+        """
+        if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+            raise ValueError(f"expires_in must be 1..{MAX_PRESIGN_SECONDS} seconds")
+        params = {
+            "Bucket": self.bucket,
+            "Key": self.object_key(key),
+            "ResponseCacheControl": IMMUTABLE_CACHE_CONTROL,
+        }
+        if content_type:
+            params["ResponseContentType"] = content_type
+        if filename:
+            params["ResponseContentDisposition"] = f'inline; filename="{validate_key(filename)}"'
+        return str(
+            self.presign_client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires_in
+            )
+        )
+
+    def presigned_origin(self) -> str:
+        """The scheme://host[:port] presigned URLs point at (for the page's img-src)."""
+        parts = urlsplit(self.presigned_url("origin", expires_in=1))
+        return f"{parts.scheme}://{parts.netloc}"
+
 
 def _is_missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _S3_MISSING_CODES
 
 
-def storage_from_url(url: str, *, s3_endpoint_url: str | None = None) -> Storage:
+def storage_from_url(
+    url: str, *, s3_endpoint_url: str | None = None, s3_public_endpoint_url: str | None = None
+) -> Storage:
     """The storage a `file:///absolute/path` or `s3://bucket/prefix` URL names."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
@@ -241,5 +327,19 @@ def storage_from_url(url: str, *, s3_endpoint_url: str | None = None) -> Storage
     if parsed.scheme == "s3":
         if not parsed.netloc:
             raise ValueError(f"S3 storage URL must name a bucket: {url!r}")
-        return S3Storage(parsed.netloc, unquote(parsed.path), endpoint_url=s3_endpoint_url)
+        return S3Storage(
+            parsed.netloc,
+            unquote(parsed.path),
+            endpoint_url=s3_endpoint_url,
+            public_endpoint_url=s3_public_endpoint_url,
+        )
     raise ValueError(f"storage URL must start with file:// or s3://, not {url!r}")
+
+
+def storage_from_settings(settings: Settings) -> Storage:
+    """The storage `STORAGE_URL` names, with the S3 endpoints the settings give."""
+    return storage_from_url(
+        settings.resolved_storage_url,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        s3_public_endpoint_url=settings.s3_public_endpoint_url,
+    )

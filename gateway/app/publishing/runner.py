@@ -58,6 +58,8 @@ PUBLICATIONS = Publication.__table__
 IMAGES = Image.__table__
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 PRINT_FILE_SALT = "publication-print-file"
+# Printify fetches a URL upload within the upload call; an hour leaves room for slow fetches.
+PRINT_FILE_URL_SECONDS = 3600
 MAX_MOCKUPS = 24
 PLATFORM = "printify"
 
@@ -156,11 +158,22 @@ def _base_url_is_public(base_url: str) -> bool:
         return "." in host and not host.endswith((".local", ".internal", ".localhost"))
 
 
-def _upload_url(context: PublishingContext, publication_id: str) -> str | None:
-    """Where Printify may fetch the print file, or None to send it inline (base64)."""
+def _upload_url(context: PublishingContext, publication_id: str, key: str) -> str | None:
+    """Where Printify may fetch the print file, or None to send it inline (base64).
+
+    With S3 storage Printify fetches a presigned URL of the object itself; else, or in `auto`
+    mode when that URL is not public, a token URL of the gateway's own print-file endpoint.
+    """
     mode = context.settings.printify_upload_mode
+    if mode == "base64":
+        return None
+    presigned = context.storage.presigned_url(
+        key, expires_in=PRINT_FILE_URL_SECONDS, content_type="image/png"
+    )
+    if presigned and (mode == "url" or _base_url_is_public(presigned)):
+        return presigned
     base_url = context.settings.resolved_base_url
-    if mode == "base64" or (mode == "auto" and not _base_url_is_public(base_url)):
+    if mode == "auto" and not _base_url_is_public(base_url):
         return None
     token = print_file_token(context, publication_id)
     return (
@@ -221,7 +234,7 @@ def _upload(context: PublishingContext, client: PrintifyClient, row: Row[Any], o
         if found:
             return str(found["id"])
     key = row.print_key or _render(context, row, owner)
-    url = None if client.dry_run else _upload_url(context, row.id)
+    url = None if client.dry_run else _upload_url(context, row.id, key)
     contents = None if url else context.storage.get(key)
     result = _send(
         context,

@@ -90,10 +90,16 @@ class ImageCalls(Calls):
         )
 
     def download_image(self, image_id: str, variant: str = "original") -> bytes:
-        """The file's bytes: `original`, `print` or `thumbnail` (WebP)."""
+        """The file's bytes: `original`, `print` or `thumbnail` (WebP).
+
+        A gateway on S3 storage answers with a redirect to a presigned URL, fetched without the
+        API key (which is for the gateway alone).
+        """
         response = self._http.request(
             "GET", f"/images/{image_id}/file", params={"variant": variant}
         )
+        if response.is_redirect:
+            return self._http.download(response.headers["Location"])
         return response.content
 
     def delete_image(self, image_id: str, *, force: bool = False) -> None:

@@ -157,6 +157,19 @@ class Transport:
                     continue
             raise errors.from_response(response, retry_after)
 
+    def download(self, url: str) -> bytes:
+        """GET a URL the gateway redirected to (a presigned storage URL), without the API key."""
+        where = url.split("?", 1)[0]
+        try:
+            response = self.session.get(
+                url, headers={"X-API-Key": None}, timeout=self.timeout, allow_redirects=False
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise errors.TransportError(f"GET {where}: {exc}") from exc
+        if response.status_code != 200:
+            raise errors.TransportError(f"GET {where}: storage answered {response.status_code}")
+        return response.content
+
 
 def _retryable(response: requests.Response) -> bool:
     if response.status_code in RETRY_STATUSES:
