@@ -7,6 +7,7 @@ a batch. A `RawJSON` value is text that already is JSON; `dumps` writes it as is
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -35,13 +36,25 @@ def unparsed(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return type_coerce(cast(column, Text), _RawJSONText()).label(column.key)
 
 
+@functools.lru_cache(maxsize=256)
+def _encoded_key(key: str) -> str:
+    return json.dumps(key)
+
+
 def dumps(data: dict[str, Any]) -> str:
     """`json.dumps(data)`, with top-level `RawJSON` values written verbatim (after the others)."""
-    raw = {key: value for key, value in data.items() if isinstance(value, RawJSON)}
-    plain = {key: value for key, value in data.items() if key not in raw}
-    parts = [json.dumps(plain)[1:-1]] if plain else []
-    parts.extend(f"{json.dumps(key)}: {value}" for key, value in raw.items())
-    return "{" + ", ".join(parts) + "}"
+    plain: dict[str, Any] = {}
+    raw: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, RawJSON):
+            raw.append(f"{_encoded_key(key)}: {value}")
+        else:
+            plain[key] = value
+    if not raw:
+        return json.dumps(plain)
+    if plain:
+        raw.insert(0, json.dumps(plain)[1:-1])
+    return "{" + ", ".join(raw) + "}"
 
 
 class AsJSON(FunctionElement[Any]):

@@ -59,6 +59,15 @@ def _chunks(image_ids: list[str]) -> Iterator[list[str]]:
         yield image_ids[start : start + CHUNK]
 
 
+def _statuses(session: Session, image_ids: list[str]) -> dict[str, str]:
+    """The current status of each of these images that exists (no query for none)."""
+    if not image_ids:
+        return {}
+    return dict(
+        session.execute(select(Image.id, Image.status).where(Image.id.in_(image_ids))).all()
+    )
+
+
 def _not_found() -> NotFound:
     return NotFound("image not found")
 
@@ -97,7 +106,7 @@ def decide(
                 .values(review)
                 .returning(*(json_text.unparsed(column) for column in IMAGES.c))
             )
-            rows = {image.id: image for image in session.execute(statement)}
+            rows = {image.id: image for image in session.execute(statement).all()}
             if not rows:
                 continue
             audit.record_each(
@@ -115,9 +124,7 @@ def decide(
             moved.update(rows)
         outcomes.done.update(moved)
         rest = [image_id for image_id in chunk if image_id not in moved]
-        found = dict(
-            session.execute(select(Image.id, Image.status).where(Image.id.in_(rest))).all()
-        )
+        found = _statuses(session, rest)
         for image_id in rest:
             current = found.get(image_id)
             if current is None:
@@ -194,9 +201,7 @@ def remove(session: Session, image_ids: list[str], actor: Actor, *, force: bool)
             },
         )
         rest = [image_id for image_id in chunk if image_id not in deleted]
-        found = dict(
-            session.execute(select(Image.id, Image.status).where(Image.id.in_(rest))).all()
-        )
+        found = _statuses(session, rest)
         for image_id in rest:
             current = found.get(image_id)
             outcomes.failed[image_id] = (
