@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
+from urllib.parse import quote
 
 from flask import Response, request
 
@@ -18,6 +19,8 @@ from gateway.app.settings import Settings
 V1_PREFIX = "/api/v1/"
 V2_PREFIX = "/api/v2/"
 CURRENT_API = "/api/v2"  # where links outside a versioned answer point (UI, webhooks)
+# RFC 3986 path characters a URI may carry unescaped; everything else in a path is percent-encoded.
+PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 
 def is_v2() -> bool:
@@ -51,8 +54,9 @@ def _midnight(day: date) -> datetime:
 
 
 def deprecation_headers(settings: Settings) -> dict[str, str]:
-    """The headers a v1 answer carries, pointing at the same path under v2."""
-    successor = V2_PREFIX + request.path.removeprefix(V1_PREFIX)
+    """The headers a v1 answer carries, pointing at the same path under v2 (percent-encoded: a
+    decoded path may hold characters no header value can carry)."""
+    successor = quote(V2_PREFIX + request.path.removeprefix(V1_PREFIX), safe=PATH_SAFE)
     deprecated_at = int(_midnight(settings.api_v1_deprecated_on).timestamp())
     return {
         "Deprecation": f"@{deprecated_at}",

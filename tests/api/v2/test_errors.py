@@ -86,6 +86,12 @@ def test_v1_answers_announce_deprecation_sunset_and_the_v2_successor(client, adm
     assert response.get_json()["code"] == "NOT_FOUND" and "error" in response.get_json()
 
 
+def test_the_successor_link_percent_encodes_what_a_header_cannot_carry(client, admin_headers):
+    response = client.get("/api/v1/images/img%0A%C3%A9%20x", headers=admin_headers)
+    assert response.status_code == 404
+    assert response.headers["Link"].startswith("</api/v2/images/img%0A%C3%A9%20x>")
+
+
 def test_non_api_pages_carry_no_deprecation(client):
     assert "Deprecation" not in client.get("/health").headers
     assert "Deprecation" not in client.get("/api/version").headers
