@@ -20,6 +20,13 @@ from gateway.app.dates import parse_instant
 from gateway.app.errors import ValidationFailed
 from gateway.app.validation import looks_like_id
 
+# Every list pages by these, in the API (v1 and v2), the review UI and the OpenAPI documents:
+# `limit` items per page, PAGE_SIZE unless given, at most MAX_PAGE_SIZE; v1's offset pages stop at
+# MAX_PAGE (an offset that deep scans more rows than any client has reason to skip).
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
+
 # An integer key is a BIGINT: a cursor beyond its range could only overflow the query.
 MIN_KEY, MAX_KEY = -(2**63), 2**63 - 1
 

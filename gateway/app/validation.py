@@ -38,21 +38,23 @@ def clean_text(
     allow_newlines: bool = False,
     allow_markup: bool = False,
 ) -> str:
-    """A trimmed string, refused when too long, holding control characters, or markup."""
+    """A trimmed string, refused when too long, holding control characters (anywhere, the ends
+    too: trimming takes off spaces, not a stray tab or NUL), or markup."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationFailed(f"{field} must be a string", {field: "must be a string"})
-    text = unicodedata.normalize("NFC", value).strip()
+    text = unicodedata.normalize("NFC", value)
+    if _has_control_characters(text, allow_newlines=allow_newlines):
+        raise ValidationFailed(
+            f"{field} contains control characters", {field: "contains control characters"}
+        )
+    text = text.strip()
     if required and not text:
         raise ValidationFailed(f"{field} is required", {field: "is required"})
     if len(text) > max_length:
         message = f"must be at most {max_length} characters (got {len(text)})"
         raise ValidationFailed(f"{field} {message}", {field: message})
-    if _has_control_characters(text, allow_newlines=allow_newlines):
-        raise ValidationFailed(
-            f"{field} contains control characters", {field: "contains control characters"}
-        )
     if not allow_markup and _MARKUP.search(text):
         raise ValidationFailed(
             f"{field} must not contain markup", {field: "must not contain HTML or markup"}
@@ -98,9 +100,8 @@ def choice(value: object, field: str, options: tuple[str, ...] | list[str]) -> s
 
 
 def tags(value: object, field: str = "tags") -> list[str]:
-    """Tags as a list (or comma-separated string): trimmed, lower-cased, de-duplicated."""
-    if isinstance(value, str):
-        value = [part for part in value.split(",")]
+    """Tags as a list: trimmed, lower-cased, de-duplicated (a form's comma-separated string is split
+    by `comma_separated_tags`; JSON takes only a list)."""
     if not isinstance(value, list):
         raise ValidationFailed(f"{field} must be a list of strings", {field: "must be a list"})
     if len(value) > MAX_TAGS:
@@ -114,6 +115,20 @@ def tags(value: object, field: str = "tags") -> list[str]:
         if tag and tag not in result:
             result.append(tag)
     return result
+
+
+def comma_separated_tags(value: str | None, field: str = "tags") -> list[str]:
+    """Tags from a form field: `retro, Surf` is `["retro", "surf"]`."""
+    return tags((value or "").split(","), field)
+
+
+def tags_pattern() -> str:
+    """The `pattern` of a comma-separated tags string `comma_separated_tags` accepts: at most
+    MAX_TAGS tags of at most MAX_TAG_LENGTH characters (surrounding spaces aside), no control
+    characters, no markup."""
+    space = f"[^\\S{_CONTROL}]*"
+    tag = f"{space}[^,{_CONTROL}]{{0,{MAX_TAG_LENGTH}}}{space}"
+    return f"^(?![\\s\\S]*(?:{MARKUP_PATTERN})){tag}(?:,{tag}){{0,{MAX_TAGS - 1}}}$"
 
 
 def looks_like_id(value: object) -> bool:

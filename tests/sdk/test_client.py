@@ -226,22 +226,26 @@ def test_429_is_retried_after_retry_after_then_raised(gateway: Gateway) -> None:
     assert len({request.headers["Idempotency-Key"] for request, _ in session.exchanges}) == 1
 
 
-def test_503_is_retried_with_backoff_then_raised_typed(gateway: Gateway) -> None:
+def test_503_is_retried_with_backoff_then_raised_typed(
+    module_gateways: Callable[..., Gateway],
+) -> None:
+    # A deployment whose default backend is not configured answers 503 without Retry-After.
+    misconfigured = module_gateways({"GENERATION_BACKEND": "comfyui"}, web_workers=1)
     waits: list[float] = []
     session = RecordingSession()
     client = Client(
-        gateway.url,
-        gateway.api_key,
+        misconfigured.url,
+        misconfigured.api_key,
         session=session,
         max_attempts=3,
         backoff=0.2,
         sleep=waits.append,
     )
     with client, pytest.raises(ServiceUnavailable) as unavailable:
-        client.generate("sdk runpod", backend="runpod")  # not configured on this gateway
+        client.generate("sdk default backend")
 
     assert (unavailable.value.status, unavailable.value.code) == (503, "SERVICE_UNAVAILABLE")
-    assert unavailable.value.details == {"backend": "runpod"}
+    assert unavailable.value.details == {"backend": "comfyui"}
     assert [response.status_code for _, response in session.exchanges] == [503, 503, 503]
     assert len(waits) == 2 and 0.1 <= waits[0] <= 0.2 and 0.2 <= waits[1] <= 0.4
     assert len({request.headers["Idempotency-Key"] for request, _ in session.exchanges}) == 1

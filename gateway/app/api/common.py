@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app, request
+from flask_restx import Model
 
-from gateway.app import versioning
+from gateway.app import pagination, versioning
+from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation.runner import GenerationContext
@@ -44,6 +46,13 @@ def optional_json_body() -> Any:
     return json_body() if request.data else {}
 
 
+def body_of(model: Model, *, optional: bool = False) -> Mapping[str, Any]:
+    """The JSON object body, holding only fields `model` documents (a 400 names any other)."""
+    body = v.require_object(optional_json_body() if optional else json_body())
+    v.refuse_unknown(body, set(model.resolved))
+    return body
+
+
 def settings() -> Settings:
     return current_app.extensions["settings"]
 
@@ -78,16 +87,27 @@ def cursor_page(
         raise ValidationFailed(
             "v2 pages with cursor, not page", {"page": "use cursor (next_cursor of a page)"}
         )
-    limit = int_arg("limit", 50, minimum=1, maximum=200)
+    limit = page_size()
     rows, next_cursor = keyset.page(
         db.session, statement, limit=limit, cursor=request.args.get("cursor") or None
     )
     return {"items": present(rows), "next_cursor": next_cursor}
 
 
+def page_size() -> int:
+    """The `limit` query parameter: items per page."""
+    return int_arg("limit", pagination.PAGE_SIZE, minimum=1, maximum=pagination.MAX_PAGE_SIZE)
+
+
+def page_number() -> int:
+    """v1's `page` query parameter, 1-based."""
+    return int_arg("page", 1, minimum=1, maximum=pagination.MAX_PAGE)
+
+
 def int_arg(name: str, default: int, *, minimum: int, maximum: int) -> int:
+    """The integer query parameter `name`, `default` when absent (an empty value is refused)."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)

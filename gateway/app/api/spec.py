@@ -234,12 +234,15 @@ def _complete(operation: dict[str, Any], api_version: int) -> None:
 
 def _fill_settings(node: Any, settings: Any) -> None:
     """Replace each `x-maximum-from-setting` and `x-enum-from-setting` mark with the deployment's
-    value."""
+    value; a default above a maximum becomes the largest value allowed (as the validator's does)."""
     if isinstance(node, dict):
         setting = node.pop(MAXIMUM_FROM_SETTING, None)
         if setting is not None:
             key = "maxLength" if node.get("type") == "string" else "maximum"
-            node[key] = getattr(settings, setting)
+            node[key] = maximum = getattr(settings, setting)
+            if key == "maximum" and node.get("default", 0) > maximum:
+                step = node.get("multipleOf", 1)
+                node["default"] = maximum // step * step
         setting = node.pop(ENUM_FROM_SETTING, None)
         if setting is not None:
             node["enum"] = list(getattr(settings, setting))

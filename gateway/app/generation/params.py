@@ -70,8 +70,13 @@ def _seed(value: object) -> int:
     return v.integer(value, "seed", minimum=0, maximum=MAX_SEED)
 
 
-def _backend(value: object, settings: Settings) -> str:
-    return settings.generation_backend if value is None else v.choice(value, "backend", BACKENDS)
+def _backend(data: Mapping[str, Any], settings: Settings) -> str:
+    """The backend named, which must be one this deployment has configured (naming another is the
+    client's mistake, a 400); the deployment's default when the field is absent. A null is refused:
+    omitting the field is how to ask for the default."""
+    if "backend" not in data:
+        return settings.generation_backend
+    return v.choice(data["backend"], "backend", settings.configured_backends)
 
 
 def parse_generate(body: object, settings: Settings) -> GenerationParams:
@@ -98,7 +103,7 @@ def parse_generate(body: object, settings: Settings) -> GenerationParams:
     batch = errors.check(
         v.integer, data.get("batch_size", 1), "batch_size", minimum=1, maximum=MAX_BATCH_SIZE
     )
-    backend = errors.check(_backend, data.get("backend"), settings)
+    backend = errors.check(_backend, data, settings)
     template_id = data.get("template_id")
     if template_id is not None:
         template_id = errors.check(v.clean_text, template_id, "template_id", max_length=64)
@@ -142,7 +147,7 @@ def parse_edit(body: object, settings: Settings) -> EditParams:
         required=True,
     )
     seed = errors.check(_seed, data.get("seed"))
-    backend = errors.check(_backend, data.get("backend"), settings)
+    backend = errors.check(_backend, data, settings)
     batch = errors.check(
         v.integer, data.get("batch_size", 1), "batch_size", minimum=1, maximum=MAX_BATCH_SIZE
     )

@@ -218,9 +218,9 @@ BY_CREATED = Keyset(GenerationJob.created_at, GenerationJob.id)
 
 
 def jobs_query(*, status: str | None) -> Any:
-    """`select(GenerationJob)`, narrowed to one status when given."""
+    """`select(GenerationJob)`, narrowed to one status when given (an empty one is refused)."""
     statement = select(GenerationJob)
-    if status:
+    if status is not None:
         v.choice(status, "status", [str(s) for s in JobStatus])
         statement = statement.where(GenerationJob.status == status)
     return statement

@@ -14,6 +14,7 @@ from gateway.app.generation.runner import GenerationContext
 from gateway.app.images import service
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageOrigin
+from gateway.app.imaging.storage import StorageKeyNotFound
 
 
 def store_upload(
@@ -35,7 +36,7 @@ def store_upload(
         max_length=v.MAX_DESCRIPTION_LENGTH,
         allow_newlines=True,
     )
-    tags = errors.check(v.tags, form.get("tags") or [])
+    tags = errors.check(v.comma_separated_tags, form.get("tags"))
     errors.raise_if_any()
     settings = context.settings
     processed = service.prepare(
@@ -69,19 +70,20 @@ def _print_png(original: bytes, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def stored_variant(context: GenerationContext, image: Image, variant: str) -> tuple[str, str]:
-    """The storage key and type of `original`, `thumbnail` (WebP) or `print` (PNG at print DPI).
+def file_variant(context: GenerationContext, image: Image, variant: str) -> tuple[bytes, str]:
+    """The bytes and type of `original`, `thumbnail` (WebP) or `print` (PNG tagged at print DPI).
 
-    The print file is made on first request and stored like the other content-addressed files,
-    so every variant can be served from storage, by a presigned URL included.
+    The print file is made on first request and kept, like the other content-addressed files.
     """
-    if variant == "thumbnail":
-        return image.thumbnail_key, "image/webp"
-    if variant == "original":
-        return image.original_key, image.mime
     storage = context.storage
+    if variant == "thumbnail":
+        return storage.get(image.thumbnail_key), "image/webp"
+    if variant == "original":
+        return storage.get(image.original_key), image.mime
     key = service.print_key(image)
-    if not storage.exists(key):
+    try:
+        return storage.get(key), "image/png"
+    except StorageKeyNotFound:
         data = _print_png(storage.get(image.original_key), context.settings.print_dpi)
         storage.put(key, data, "image/png")
-    return key, "image/png"
+        return data, "image/png"

@@ -24,7 +24,7 @@ from gateway.app.events import service as events
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus, can_move
-from gateway.app.pagination import Keyset
+from gateway.app.pagination import PAGE_SIZE, Keyset
 from gateway.app.publishing import presenter, printfiles
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.catalog import external_error
@@ -319,7 +319,7 @@ def list_publications(
     status: str | None = None,
     image_id: str | None = None,
     page: int = 1,
-    per_page: int = 50,
+    per_page: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     query = publications_query(status=status, image_id=image_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -22,9 +22,8 @@ from gateway.app.images import counts
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageQuery
-from gateway.app.pagination import Cursor
+from gateway.app.pagination import PAGE_SIZE, Cursor
 
-PAGE_SIZE = 50
 MAX_ARRIVALS = 200
 
 

@@ -142,7 +142,9 @@ def review_metadata(image_id: str) -> ResponseReturnValue:
     changes = {name: form.get(name, "") for name in ("title", "description", "tags")}
     errors: dict[str, str] = {}
     try:
-        image = review.update_metadata(db.session, image_id, changes, principal())
+        # The form's tags are comma-separated; the service takes them as a list.
+        listed = {**changes, "tags": changes["tags"].split(",")}
+        image = review.update_metadata(db.session, image_id, listed, principal())
     except ValidationFailed as error:
         db.session.rollback()
         errors = error.field_errors or {"form": error.message}
@@ -173,14 +175,10 @@ def _regeneration(image: Image) -> GenerationJob:
     params = image.params or {}
     kind = _repeatable(image)
     if kind == "edit":
-        edit = parse_edit(
-            {
-                "image_id": image.parent_id,
-                "instruction": params["instruction"],
-                "backend": image.backend,
-            },
-            settings,
-        )
+        body = {"image_id": image.parent_id, "instruction": params["instruction"]}
+        if image.backend:
+            body["backend"] = image.backend
+        edit = parse_edit(body, settings)
         return generation.submit_edit(
             db.session, context.registry, common.enqueue_generation, edit, requester
         )

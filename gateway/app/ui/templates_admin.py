@@ -214,7 +214,7 @@ def _body(form: TemplateForm, variants: list[dict[str, Any]], online: bool) -> d
         "placement": placement,
         "title_template": form.title_template.data or "",
         "description_template": form.description_template.data or "",
-        "tags": form.tags.data or "",
+        "tags": (form.tags.data or "").split(","),
     }
     width, height = form.placeholder_width.data, form.placeholder_height.data
     if not online and ((width or "").strip() or (height or "").strip()):

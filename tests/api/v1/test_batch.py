@@ -170,7 +170,7 @@ def test_a_retried_batch_skips_what_it_already_did(client, admin_headers, images
     ids=["empty", "missing", "string", "numbers", "blank", "too-long", "nul", "10001"],
 )
 def test_invalid_id_lists_are_refused(client, admin_headers, action, image_ids):
-    body = {"reason": "other"}
+    body = {"reason": "other"} if action == "reject" else {}
     if image_ids is not None:
         body["image_ids"] = image_ids
     response = client.post(f"/api/v1/batch/{action}", json=body, headers=admin_headers)
@@ -205,3 +205,20 @@ def test_batch_needs_the_review_scope(client, viewer_headers, admin_headers, ima
         assert response.status_code == 403
         assert client.post(f"/api/v1/batch/{action}", json={"image_ids": ["x"]}).status_code == 401
     assert status_of(client, admin_headers, images["pending"]) == "pending"
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "delete"])
+def test_unknown_fields_are_refused(client, admin_headers, action):
+    body = {"image_ids": ["img_a"], "reason": "other", "forse": True}
+    if action != "reject":
+        del body["reason"]
+    response = client.post(f"/api/v1/batch/{action}", json=body, headers=admin_headers)
+    assert response.status_code == 400
+    assert response.get_json()["details"]["fields"] == {"forse": "is not a known field"}
+
+
+def test_a_bad_note_is_refused_before_any_image_is_looked_up(client, admin_headers):
+    body = {"image_ids": ["img_missing"], "reason": "other", "note": "\x84"}
+    response = client.post("/api/v1/batch/reject", json=body, headers=admin_headers)
+    assert response.status_code == 400
+    assert response.get_json()["details"]["fields"] == {"note": "contains control characters"}

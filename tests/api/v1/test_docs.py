@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from gateway.app.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE
+
 CONTRACT_OPERATIONS = {
     "/generate": {"post"},
     "/edit": {"post"},
@@ -90,3 +92,21 @@ def test_the_version_list_names_v1(client):
     assert versions["v1"]["status"] in {"current", "supported", "deprecated"}
     for entry in versions.values():
         assert client.get(f"/api/{entry['version']}/swagger.json").status_code == 200
+
+
+def test_every_list_documents_the_one_page_size_and_page_limit(client, admin_headers, spec):
+    documented = {
+        (parameter["name"], parameter.get("default"), parameter["minimum"], parameter["maximum"])
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] in {"limit", "page"}
+    }
+    assert documented == {("limit", PAGE_SIZE, 1, MAX_PAGE_SIZE), ("page", None, 1, MAX_PAGE)}
+    for path in ("/api/v1/images", "/api/v1/jobs", "/api/v1/publications", "/api/v1/products"):
+        for query in (f"limit={MAX_PAGE_SIZE + 1}", f"page={MAX_PAGE + 1}"):
+            if path == "/api/v1/jobs" and query.startswith("page"):
+                continue
+            response = client.get(f"{path}?{query}", headers=admin_headers)
+            assert response.status_code == 400, (path, query)

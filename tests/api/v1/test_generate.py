@@ -84,12 +84,32 @@ def test_a_json_array_body_is_refused(client, admin_headers):
     assert response.status_code == 400
 
 
-def test_unconfigured_backend_answers_503_service_unavailable(client, admin_headers):
-    response = client.post(
-        "/api/v1/generate", json={"prompt": "x", "backend": "runpod"}, headers=admin_headers
-    )
-    assert response.status_code == 503
-    assert response.get_json()["code"] == "SERVICE_UNAVAILABLE"
+@pytest.mark.parametrize("path", ["/api/v1/generate", "/api/v1/edit"])
+@pytest.mark.parametrize("backend", ["runpod", None, "nonsense"])
+def test_a_backend_this_deployment_has_not_configured_is_a_400_naming_backend(
+    client, admin_headers, path, backend
+):
+    body = {"prompt": "x", "image_id": "img_x", "instruction": "x", "backend": backend}
+    if path.endswith("generate"):
+        del body["image_id"], body["instruction"]
+    else:
+        del body["prompt"]
+    response = client.post(path, json=body, headers=admin_headers)
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["details"]["fields"] == {"backend": "must be one of: local"}
+
+
+def test_the_documented_backends_are_the_configured_ones(client):
+    document = client.get("/api/v1/swagger.json").get_json()
+    for model in ("GenerateRequest", "EditRequest"):
+        backend = document["definitions"][model]["properties"]["backend"]
+        assert backend["enum"] == ["local"] and "x-nullable" not in backend
+    for path in ("/generate", "/edit"):
+        unavailable = document["paths"][path]["post"]["responses"]["503"]
+        assert "circuit" in unavailable["description"]
+        assert unavailable["headers"]["Retry-After"]["x-required"] is True
 
 
 def test_generate_without_a_key_is_401_and_with_a_read_key_403(client, viewer_headers):

@@ -167,10 +167,12 @@ def test_list_paginates_newest_first_with_total_page_and_per_page(client, admin_
         ("limit=0", "limit"),
         ("limit=201", "limit"),
         ("limit=ten", "limit"),
+        ("limit=", "limit"),
         ("page=0", "page"),
         ("page=-1", "page"),
         ("status=bogus", "status"),
         ("status=pending,bogus", "status"),
+        ("status=pendingapproved", "status"),
         ("has_duplicates=maybe", "has_duplicates"),
         ("has_warnings=2", "has_warnings"),
         ("q=%3Cscript%3E", "q"),
@@ -351,6 +353,33 @@ REFUSALS = [
         "VALIDATION_ERROR",
         id="too-many-tags",
     ),
+    pytest.param(
+        {"file": (lambda: (io.BytesIO(_png()), "design.png")), "tags": (lambda: "surf,\x07")},
+        400,
+        "VALIDATION_ERROR",
+        id="control-character-in-tags",
+    ),
+    pytest.param(
+        {"file": (lambda: (io.BytesIO(_png()), "design.png")), "colour": (lambda: "red")},
+        400,
+        "VALIDATION_ERROR",
+        id="unknown-field",
+    ),
+    pytest.param(
+        {
+            "file": (lambda: (io.BytesIO(_png()), "design.png")),
+            "extra": (lambda: (io.BytesIO(_png()), "second.png")),
+        },
+        400,
+        "VALIDATION_ERROR",
+        id="unknown-file",
+    ),
+    pytest.param(
+        {"file": (lambda: (io.BytesIO(_png()), "design.png")), "title": (lambda: ["One", "Two"])},
+        400,
+        "VALIDATION_ERROR",
+        id="repeated-field",
+    ),
 ]
 
 
@@ -486,6 +515,7 @@ def test_patch_updates_metadata_and_records_history(client, admin_headers, image
         ({"title": 5}, "title"),
         ({"description": "javascript:alert(1)"}, "description"),
         ({"tags": "a" * 33}, "tags"),
+        ({"tags": "retro, surf"}, "tags"),
         ({"tags": [f"t{i}" for i in range(14)]}, "tags"),
         ({"tags": {"a": 1}}, "tags"),
         ({"status": "approved"}, "status"),
@@ -532,6 +562,17 @@ def test_approve_moves_pending_to_approved_once(client, reviewer_headers, image)
     assert error["details"]["from"] == "approved"
     assert error["details"]["to"] == "approved"
     assert error["request_id"]
+
+
+@pytest.mark.parametrize(("action", "body"), [("approve", {}), ("reject", {"reason": "other"})])
+def test_review_moves_refuse_unknown_fields(client, admin_headers, image, action, body):
+    response = client.post(
+        f"/api/v1/images/{image['id']}/{action}",
+        json={**body, "notes": "typo of note"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 400
+    assert response.get_json()["details"]["fields"] == {"notes": "is not a known field"}
 
 
 def test_approve_without_a_body_works(client, admin_headers, image):
@@ -609,9 +650,8 @@ def test_every_state_change_is_in_history(client, admin_headers, reviewer_header
 
 @pytest.mark.parametrize("action", ["approve", "reject", "reset"])
 def test_review_moves_on_unknown_images_are_404(client, admin_headers, action):
-    response = client.post(
-        f"/api/v1/images/img_missing/{action}", json={"reason": "other"}, headers=admin_headers
-    )
+    body = {"reason": "other"} if action == "reject" else None
+    response = client.post(f"/api/v1/images/img_missing/{action}", json=body, headers=admin_headers)
     assert response.status_code == 404
     assert response.get_json()["code"] == "NOT_FOUND"
 

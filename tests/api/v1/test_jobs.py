@@ -96,7 +96,9 @@ def test_list_filters_by_status_and_limits(client, admin_headers, pending_job):
     }
 
 
-@pytest.mark.parametrize("query", ["status=done", "limit=0", "limit=201", "limit=lots"])
+@pytest.mark.parametrize(
+    "query", ["status=done", "status=", "limit=0", "limit=201", "limit=lots", "limit="]
+)
 def test_list_refuses_bad_query_parameters(client, admin_headers, query):
     response = client.get(f"/api/v1/jobs?{query}", headers=admin_headers)
     assert response.status_code == 400

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_restx import Namespace, Resource
 
 from gateway.app import validation as v
@@ -18,7 +21,7 @@ ns = Namespace("batch", description="Act on many images at once (up to 10,000 id
 m = schemas.register(ns)
 
 
-def _ids(body: dict) -> list[str]:
+def _ids(body: Mapping[str, Any]) -> list[str]:
     return v.ids(body.get("image_ids"))
 
 
@@ -32,7 +35,7 @@ class BatchApprove(Resource):
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
-        body = v.require_object(common.json_body())
+        body = common.body_of(m["BatchIds"])
         return review.batch_approve(
             db.session, _ids(body), require_principal(), base_url=common.base_url()
         ).to_dict()
@@ -48,7 +51,7 @@ class BatchReject(Resource):
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Reject each pending image with one reason; already rejected ones are skipped."""
-        body = v.require_object(common.json_body())
+        body = common.body_of(m["BatchReject"])
         return review.batch_reject(
             db.session,
             _ids(body),
@@ -69,7 +72,7 @@ class BatchDelete(Resource):
     @idempotent(required_in_v2=True)
     def post(self) -> dict:
         """Delete images; published ones need force."""
-        body = v.require_object(common.json_body())
+        body = common.body_of(m["BatchDelete"])
         force = body.get("force", False)
         if not isinstance(force, bool):
             raise v.ValidationFailed("force must be a boolean", {"force": "must be a boolean"})
@@ -85,6 +88,7 @@ class BatchPublish(Resource):
     @ns.response(
         200, "Per-item outcome, plus the publication of each queued image", m["BatchResult"]
     )
+    @ns.response(404, "No such template", m["Error"])
     @api_access("batch.publish")
     @idempotent(required_in_v2=True)
     def post(self) -> dict:

@@ -18,6 +18,10 @@ ns = Namespace(
     "generation", description="Turn prompts (or edit instructions) into images", path="/"
 )
 m = schemas.register(ns)
+CIRCUIT_OPEN = (
+    "The backend's circuit is open after repeated failures; retry after `Retry-After` seconds "
+    "(SERVICE_UNAVAILABLE)"
+)
 
 
 def accepted(job_id: str) -> dict[str, str]:
@@ -48,7 +52,7 @@ class Generate(Resource):
     @ns.response(400, "Invalid parameters", m["Error"])
     @ns.response(401, "Missing or invalid API key", m["Error"])
     @ns.response(429, "Rate limit exceeded", m["Error"])
-    @ns.response(503, "Backend not configured or its circuit is open", m["Error"])
+    @ns.response(503, CIRCUIT_OPEN, m["Error"])
     @api_access("generation.generate")
     @idempotent(required_in_v2=True)
     def post(self) -> tuple[dict, int]:
@@ -71,7 +75,7 @@ class Edit(Resource):
     @ns.response(202, "Edit job queued", m["JobAccepted"])
     @ns.response(400, "Invalid parameters", m["Error"])
     @ns.response(404, "Source image not found", m["Error"])
-    @ns.response(503, "Backend unavailable", m["Error"])
+    @ns.response(503, CIRCUIT_OPEN, m["Error"])
     @api_access("generation.edit")
     @idempotent()
     def post(self) -> tuple[dict, int]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, request
+from flask import Response, request
 from flask_restx import Namespace, Resource
-from werkzeug.datastructures import FileStorage
-from werkzeug.http import quote_etag
 
 from gateway.app import validation as v
 from gateway.app import versioning
@@ -19,7 +17,6 @@ from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
 from gateway.app.images.service import ImageQuery
 from gateway.app.images.states import ImageStatus
-from gateway.app.imaging.storage import IMMUTABLE_CACHE_CONTROL
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
@@ -27,11 +24,48 @@ from gateway.app.security import api_access, require_principal
 ns = Namespace("images", description="Images and their review")
 m = schemas.register(ns)
 
-upload_form = ns.parser()
-upload_form.add_argument("file", location="files", type=FileStorage, required=True)
-upload_form.add_argument("title", location="form")
-upload_form.add_argument("description", location="form")
-upload_form.add_argument("tags", location="form", help="comma-separated")
+STATUS = "(?:" + "|".join(str(s) for s in ImageStatus) + ")"
+# The upload's multipart fields, with the rules `upload.store_upload` checks; any other is refused.
+UPLOAD_FORM: dict[str, dict[str, object]] = {
+    "file": {
+        "in": "formData",
+        "type": "file",
+        "required": True,
+        "description": "PNG, JPEG or WebP",
+    },
+    "title": {
+        "in": "formData",
+        "type": "string",
+        "maxLength": v.MAX_TITLE_LENGTH,
+        "pattern": v.text_pattern(),
+    },
+    "description": {
+        "in": "formData",
+        "type": "string",
+        "maxLength": v.MAX_DESCRIPTION_LENGTH,
+        "pattern": v.text_pattern(allow_newlines=True),
+    },
+    "tags": {
+        "in": "formData",
+        "type": "string",
+        "pattern": v.tags_pattern(),
+        "description": f"comma-separated, e.g. `retro, surf`: at most {v.MAX_TAGS} tags of at "
+        f"most {v.MAX_TAG_LENGTH} characters",
+    },
+}
+
+
+def _refuse_unknown_or_repeated_fields() -> None:
+    """A 400 for a multipart field the upload does not take, or one sent more than once (which
+    would otherwise be read as its first part alone)."""
+    names = [name for parts in (request.form, request.files) for name, _ in parts.items(multi=True)]
+    v.refuse_unknown(dict.fromkeys(names), set(UPLOAD_FORM))
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValidationFailed(
+            f"field(s) sent more than once: {', '.join(repeated)}",
+            {name: "is sent more than once" for name in repeated},
+        )
 
 
 def _detail(image_id: str) -> dict:
@@ -46,7 +80,7 @@ class ImageList(Resource):
             "status": {
                 "type": "string",
                 "description": "comma-separated statuses",
-                "pattern": "^(,*(" + "|".join(str(s) for s in ImageStatus) + "))*,*$",
+                "pattern": f"^,*(?:{STATUS}(?:,+{STATUS})*)?,*$",
             },
             "q": {
                 "type": "string",
@@ -58,7 +92,7 @@ class ImageList(Resource):
             "has_duplicates": schemas.flag_param("only images with (or without) duplicates"),
             "has_warnings": schemas.flag_param("only images with (or without) quality warnings"),
             "limit": schemas.limit_param(),
-            "page": {**schemas.PAGE_PARAM, "maximum": 1_000_000},
+            "page": schemas.PAGE_PARAM,
         }
     )
     @ns.response(200, "A page of images, newest first", m["ImagePage"])
@@ -80,8 +114,8 @@ class ImageList(Resource):
                 service.filtered(query),
                 lambda rows: [presenter.summary(image, base) for image in rows],
             )
-        per_page = common.int_arg("limit", 50, minimum=1, maximum=200)
-        page = common.int_arg("page", 1, minimum=1, maximum=1_000_000)
+        per_page = common.page_size()
+        page = common.page_number()
         items, total = service.list_page(db.session, query, page=page, per_page=per_page)
         return {
             "items": [presenter.summary(image, base) for image in items],
@@ -90,8 +124,7 @@ class ImageList(Resource):
             "per_page": per_page,
         }
 
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
-    @ns.expect(upload_form)
+    @ns.doc(params={**UPLOAD_FORM, **schemas.IDEMPOTENCY_DOC})
     @ns.response(201, "Stored, pending review", m["Image"])
     @ns.response(400, "Not a usable image", m["Error"])
     @ns.response(413, "File too large", m["Error"])
@@ -100,6 +133,7 @@ class ImageList(Resource):
     @idempotent()
     def post(self) -> tuple[dict, int]:
         """Upload an operator's own design (multipart: file, title?, description?, tags?)."""
+        _refuse_unknown_or_repeated_fields()
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed("a file is required", {"file": "is required"})
@@ -151,39 +185,21 @@ class ImageFile(Resource):
         params={"variant": schemas.choice_param(presenter.VARIANTS, "thumbnail: WebP")},
         produces=["image/png", "image/jpeg", "image/webp"],
     )
-    @ns.response(200, "The bytes (file storage)")
-    @ns.response(
-        302,
-        "S3 storage: redirect to the file's presigned URL (valid STORAGE_PRESIGN_SECONDS)",
-        headers={"Location": {"type": "string", "description": "time-limited presigned URL"}},
-    )
-    @ns.response(304, "Not modified (If-None-Match, file storage)")
+    @ns.response(200, "The bytes")
     @ns.response(404, "Unknown image", m["Error"])
     @api_access("images.file")
     def get(self, image_id: str) -> Response:
-        """The image file: its bytes (content-addressed, so cacheable forever), or with S3
-        storage a redirect to a time-limited presigned URL, handed out only after the access
-        checks."""
+        """The image file; content-addressed, so cacheable forever."""
         variant = v.choice(request.args.get("variant", "original"), "variant", presenter.VARIANTS)
         image = service.get(db.session, image_id)
-        context = common.generation()
-        key, mime = uploads.stored_variant(context, image, variant)
-        filename = f"{image.id}-{variant}"
-        expires_in = context.settings.storage_presign_seconds
-        url = context.storage.presigned_url(
-            key, expires_in=expires_in, content_type=mime, filename=filename
-        )
-        if url is not None:
-            # Cached for half the URL's life, so a cached redirect never leads to an expired URL.
-            response = redirect(url, code=302)
-            response.headers["Cache-Control"] = f"private, max-age={expires_in // 2}"
-            return response
-        tag = f"{image.sha256}-{variant}"
-        headers = {"ETag": quote_etag(tag), "Cache-Control": IMMUTABLE_CACHE_CONTROL}
-        if request.if_none_match.contains(tag):
-            return Response(status=304, headers=headers)
-        response = Response(context.storage.get(key), mimetype=mime, headers=headers)
-        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        data, mime = uploads.file_variant(common.generation(), image, variant)
+        etag = f'"{image.sha256}-{variant}"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        response = Response(data, mimetype=mime)
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+        response.headers["Content-Disposition"] = f'inline; filename="{image.id}-{variant}"'
         return response
 
 
@@ -225,7 +241,7 @@ class Approve(Resource):
     @idempotent()
     def post(self, image_id: str) -> dict:
         """Approve a pending image."""
-        body = v.require_object(common.optional_json_body())
+        body = common.body_of(m["Approve"], optional=True)
         review.approve(
             db.session,
             image_id,
@@ -247,7 +263,7 @@ class Reject(Resource):
     @idempotent()
     def post(self, image_id: str) -> dict:
         """Reject a pending image with a reason code (REJECT_REASONS)."""
-        body = v.require_object(common.json_body())
+        body = common.body_of(m["Reject"])
         review.reject(
             db.session,
             image_id,

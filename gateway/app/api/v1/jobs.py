@@ -48,11 +48,11 @@ class JobList(Resource):
     @api_access("jobs.list")
     def get(self) -> dict:
         """List jobs, newest first (v2: by cursor)."""
-        status = request.args.get("status") or None
+        status = request.args.get("status")
         if versioning.is_v2():
             statement = service.jobs_query(status=status)
             return common.cursor_page(service.BY_CREATED, statement, _present_jobs)
-        limit = common.int_arg("limit", 50, minimum=1, maximum=200)
+        limit = common.page_size()
         return {"items": _present_jobs(service.list_jobs(db.session, status=status, limit=limit))}
 
 

@@ -304,8 +304,8 @@ class Publications(Resource):
             db.session,
             status=status,
             image_id=image_id,
-            page=common.int_arg("page", 1, minimum=1, maximum=100_000),
-            per_page=common.int_arg("limit", 50, minimum=1, maximum=200),
+            page=common.page_number(),
+            per_page=common.page_size(),
         )
 
 
@@ -385,8 +385,8 @@ class Products(Resource):
         page = publications.list_publications(
             db.session,
             status=PublicationStatus.PUBLISHED,
-            page=common.int_arg("page", 1, minimum=1, maximum=100_000),
-            per_page=common.int_arg("limit", 50, minimum=1, maximum=200),
+            page=common.page_number(),
+            per_page=common.page_size(),
         )
         items = [
             presenter.product_dict(publications.get(db.session, item["publication_id"]))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_restx import Model, Namespace, fields
 
+from gateway.app import pagination
 from gateway.app import validation as v
 from gateway.app.api.spec import enum_from_setting, maximum_from_setting, nullable
 from gateway.app.generation.params import (
-    BACKENDS,
     DEFAULT_SIZE,
     MAX_BATCH_SIZE,
     MAX_GUIDANCE,
@@ -19,21 +19,35 @@ from gateway.app.generation.params import (
 from gateway.app.generation.states import JobStatus
 from gateway.app.images.states import ImageStatus
 
-PAGE_SIZE = {"default": 50, "minimum": 1, "maximum": 200}
-MAX_PAGE = 100_000
-
 
 def limit_param(description: str = "page size") -> dict[str, object]:
-    return {"type": "integer", **PAGE_SIZE, "description": description}
+    """`common.page_size`'s parameter."""
+    return {
+        "type": "integer",
+        "default": pagination.PAGE_SIZE,
+        "minimum": 1,
+        "maximum": pagination.MAX_PAGE_SIZE,
+        "description": description,
+    }
 
 
-PAGE_PARAM = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": "1-based page"}
+PAGE_PARAM = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": pagination.MAX_PAGE,
+    "description": "1-based page",
+}
 ID_PARAM = {
     "type": "string",
     "minLength": 1,
     "maxLength": v.MAX_ID_LENGTH,
     "pattern": v.ID_PATTERN,
 }
+
+
+def id_field(**kwargs: object) -> fields.String:
+    """An id in a body, as `validation.looks_like_id` takes it."""
+    return fields.String(min_length=1, max_length=v.MAX_ID_LENGTH, pattern=v.ID_PATTERN, **kwargs)
 
 
 def flag_param(description: str) -> dict[str, object]:
@@ -122,8 +136,12 @@ def register(ns: Namespace) -> dict[str, object]:
     )
     dimension = {"default": DEFAULT_SIZE, "min": MIN_DIMENSION, "multiple": 8}
     seed = nullable(fields.Integer(min=0, max=MAX_SEED, description="random when omitted"))
-    backend = nullable(
-        fields.String(enum=list(BACKENDS), description="default: GENERATION_BACKEND")
+    backend = enum_from_setting(
+        fields.String(
+            description="a backend this deployment has configured; omit the field for "
+            "its default (GENERATION_BACKEND)"
+        ),
+        "configured_backends",
     )
     batch_size = fields.Integer(default=1, min=1, max=MAX_BATCH_SIZE)
     m["GenerateRequest"] = ns.model(
@@ -281,29 +299,22 @@ def register(ns: Namespace) -> dict[str, object]:
         ),
     )
     note = optional_text(max_length=v.MAX_NOTE_LENGTH, allow_newlines=True)
-    m["Approve"] = ns.model("Approve", {"note": note})
+    m["Approve"] = ns.model("Approve", {"note": note}, strict=True)
     reason = enum_from_setting(
         fields.String(required=True, example="low_quality"), "reject_reasons"
     )
-    m["Reject"] = ns.model("Reject", {"reason": reason, "note": note})
-    m["BatchIds"] = ns.model(
-        "BatchIds",
-        {
-            "image_ids": fields.List(
-                fields.String(min_length=1, max_length=v.MAX_ID_LENGTH, pattern=v.ID_PATTERN),
-                required=True,
-                min_items=1,
-                max_items=v.MAX_BATCH_IDS,
-            )
-        },
+    m["Reject"] = ns.model("Reject", {"reason": reason, "note": note}, strict=True)
+    # Each batch body repeats `image_ids` rather than inheriting it: an `allOf` of strict models
+    # would refuse every field the parent does not name.
+    batch_ids = {
+        "image_ids": fields.List(id_field(), required=True, min_items=1, max_items=v.MAX_BATCH_IDS)
+    }
+    m["BatchIds"] = ns.model("BatchIds", batch_ids, strict=True)
+    m["BatchReject"] = ns.model(
+        "BatchReject", {**batch_ids, "reason": reason, "note": note}, strict=True
     )
-    m["BatchReject"] = ns.inherit(
-        "BatchReject",
-        m["BatchIds"],
-        {"reason": reason, "note": note},
-    )
-    m["BatchDelete"] = ns.inherit(
-        "BatchDelete", m["BatchIds"], {"force": fields.Boolean(default=False)}
+    m["BatchDelete"] = ns.model(
+        "BatchDelete", {**batch_ids, "force": fields.Boolean(default=False)}, strict=True
     )
     publish_options = {
         "dry_run": fields.Boolean(
@@ -314,7 +325,7 @@ def register(ns: Namespace) -> dict[str, object]:
         ),
     }
     m["Publish"] = ns.model(
-        "Publish", {"template_id": fields.String(required=True), **publish_options}, strict=True
+        "Publish", {"template_id": id_field(required=True), **publish_options}, strict=True
     )
     m["PublishAccepted"] = ns.model(
         "PublishAccepted",
@@ -326,10 +337,10 @@ def register(ns: Namespace) -> dict[str, object]:
             "readiness": fields.Raw(),
         },
     )
-    m["BatchPublish"] = ns.inherit(
+    m["BatchPublish"] = ns.model(
         "BatchPublish",
-        m["BatchIds"],
-        {"template_id": fields.String(required=True), **publish_options},
+        {**batch_ids, "template_id": id_field(required=True), **publish_options},
+        strict=True,
     )
     m["BatchFailure"] = ns.model(
         "BatchFailure", {"image_id": fields.String(), "error": fields.Nested(m["JobError"])}

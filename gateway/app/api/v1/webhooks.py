@@ -280,7 +280,7 @@ class Deliveries(Resource):
                 service.deliveries_query(subscription, status=status),
                 lambda rows: _present_deliveries(service.with_attempts(db.session, rows)),
             )
-        limit = common.int_arg("limit", 50, minimum=1, maximum=200)
+        limit = common.page_size()
         found = service.list_deliveries(db.session, subscription, limit=limit, status=status)
         return {"items": _present_deliveries(found)}
 

@@ -101,7 +101,7 @@ class ServerError(ApiError):
 
 
 class ServiceUnavailable(ServerError):
-    """503: a backend is not configured or its circuit is open."""
+    """503: a backend's circuit is open (or the gateway cannot serve at all)."""
 
 
 _BY_CODE: dict[str, type[ApiError]] = {
