@@ -14,7 +14,6 @@ from gateway.app.generation.runner import GenerationContext
 from gateway.app.images import service
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageOrigin
-from gateway.app.imaging.storage import StorageKeyNotFound
 
 
 def store_upload(
@@ -70,20 +69,19 @@ def _print_png(original: bytes, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def file_variant(context: GenerationContext, image: Image, variant: str) -> tuple[bytes, str]:
-    """The bytes and type of `original`, `thumbnail` (WebP) or `print` (PNG tagged at print DPI).
+def stored_variant(context: GenerationContext, image: Image, variant: str) -> tuple[str, str]:
+    """The storage key and type of `original`, `thumbnail` (WebP) or `print` (PNG at print DPI).
 
-    The print file is made on first request and kept, like the other content-addressed files.
+    The print file is made on first request and stored like the other content-addressed files,
+    so every variant can be served from storage, by a presigned URL included.
     """
-    storage = context.storage
     if variant == "thumbnail":
-        return storage.get(image.thumbnail_key), "image/webp"
+        return image.thumbnail_key, "image/webp"
     if variant == "original":
-        return storage.get(image.original_key), image.mime
+        return image.original_key, image.mime
+    storage = context.storage
     key = service.print_key(image)
-    try:
-        return storage.get(key), "image/png"
-    except StorageKeyNotFound:
+    if not storage.exists(key):
         data = _print_png(storage.get(image.original_key), context.settings.print_dpi)
         storage.put(key, data, "image/png")
-        return data, "image/png"
+    return key, "image/png"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, redirect, request
 from flask_restx import Namespace, Resource
+from werkzeug.http import quote_etag
 
 from gateway.app import validation as v
 from gateway.app import versioning
@@ -17,6 +18,7 @@ from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
 from gateway.app.images.service import ImageQuery
 from gateway.app.images.states import ImageStatus
+from gateway.app.imaging.storage import IMMUTABLE_CACHE_CONTROL
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
@@ -185,21 +187,39 @@ class ImageFile(Resource):
         params={"variant": schemas.choice_param(presenter.VARIANTS, "thumbnail: WebP")},
         produces=["image/png", "image/jpeg", "image/webp"],
     )
-    @ns.response(200, "The bytes")
+    @ns.response(200, "The bytes (file storage)")
+    @ns.response(
+        302,
+        "S3 storage: redirect to the file's presigned URL (valid STORAGE_PRESIGN_SECONDS)",
+        headers={"Location": {"type": "string", "description": "time-limited presigned URL"}},
+    )
+    @ns.response(304, "Not modified (If-None-Match, file storage)")
     @ns.response(404, "Unknown image", m["Error"])
     @api_access("images.file")
     def get(self, image_id: str) -> Response:
-        """The image file; content-addressed, so cacheable forever."""
+        """The image file: its bytes (content-addressed, so cacheable forever), or with S3
+        storage a redirect to a time-limited presigned URL, handed out only after the access
+        checks."""
         variant = v.choice(request.args.get("variant", "original"), "variant", presenter.VARIANTS)
         image = service.get(db.session, image_id)
-        data, mime = uploads.file_variant(common.generation(), image, variant)
-        etag = f'"{image.sha256}-{variant}"'
-        if request.headers.get("If-None-Match") == etag:
-            return Response(status=304, headers={"ETag": etag})
-        response = Response(data, mimetype=mime)
-        response.headers["ETag"] = etag
-        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-        response.headers["Content-Disposition"] = f'inline; filename="{image.id}-{variant}"'
+        context = common.generation()
+        key, mime = uploads.stored_variant(context, image, variant)
+        filename = f"{image.id}-{variant}"
+        expires_in = context.settings.storage_presign_seconds
+        url = context.storage.presigned_url(
+            key, expires_in=expires_in, content_type=mime, filename=filename
+        )
+        if url is not None:
+            # Cached for half the URL's life, so a cached redirect never leads to an expired URL.
+            response = redirect(url, code=302)
+            response.headers["Cache-Control"] = f"private, max-age={expires_in // 2}"
+            return response
+        tag = f"{image.sha256}-{variant}"
+        headers = {"ETag": quote_etag(tag), "Cache-Control": IMMUTABLE_CACHE_CONTROL}
+        if request.if_none_match.contains(tag):
+            return Response(status=304, headers=headers)
+        response = Response(context.storage.get(key), mimetype=mime, headers=headers)
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
         return response
 
 
