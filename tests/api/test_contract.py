@@ -2,9 +2,15 @@
 schemathesis, with every check, finds no server error and no non-conformance against a running
 gunicorn gateway.
 
-The run is bounded for a 2-core machine (SCHEMATHESIS_MAX_EXAMPLES per operation, a fixed seed,
-printed with the command so a failure can be replayed with `st run ... --seed`). The test key is
-on the enterprise plan so the run is not rate limited; 429 is still documented everywhere.
+Every check runs (schemathesis's default), except "schema-valid request rejected" on the few
+operations whose rule Swagger 2.0 cannot state; `contract.toml` names each and says why. Values no
+schema can make valid (an Idempotency-Key's history, a cursor, an image file) are supplied by
+`contract_hooks`.
+
+The run is bounded for a 2-core machine (SCHEMATHESIS_MAX_EXAMPLES per operation, at most
+SCHEMATHESIS_MAX_TIME seconds per version, a fixed seed, printed with the command so a failure can
+be replayed with `st run ... --seed`). The test key is on the enterprise plan so the run is not
+rate limited; 429 is still documented everywhere.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from tests.emulators.process import EmulatorProcess
 pytestmark = pytest.mark.e2e
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "1"))
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+MAX_TIME = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "60"))
+EXCLUSIONS = ROOT / "tests" / "api" / "contract.toml"
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +60,12 @@ def test_document_is_valid_swagger(contract_gateway: Gateway, version: int) -> N
 def test_schemathesis_finds_no_failure(contract_gateway: Gateway, version: int) -> None:
     command = [
         str(BIN / "st"),
+        "--config-file",
+        str(EXCLUSIONS),
         "run",
         f"{contract_gateway.url}/api/v{version}/swagger.json",
         "--header",
         f"X-API-Key: {contract_gateway.api_key}",
-        "--checks",
-        "all",
         "--workers",
         "1",
         "--seed",
@@ -67,15 +75,24 @@ def test_schemathesis_finds_no_failure(contract_gateway: Gateway, version: int) 
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--max-time",
-        "60",
+        str(MAX_TIME),
         "--no-color",
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.api.contract_hooks", "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+        command,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=MAX_TIME + 180,
+        check=False,
     )
     elapsed = time.monotonic() - started
-    budget = f"v{version}: seed={SEED} max_examples={MAX_EXAMPLES} took {elapsed:.0f} s"
-    print(budget, " ".join(command[:3]), file=sys.stderr)
+    budget = (
+        f"v{version}: seed={SEED} max_examples={MAX_EXAMPLES} max_time={MAX_TIME} s "
+        f"took {elapsed:.0f} s"
+    )
+    print(budget, " ".join(command[:5]), file=sys.stderr)
     assert result.returncode == 0, f"{budget}\n{result.stdout[-20000:]}\n{result.stderr[-2000:]}"
