@@ -52,8 +52,9 @@ def stored_files(app) -> set[str]:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Chunks of two ids, so a handful of images spans several statements."""
+    """Statements of two ids and transactions of four, so a handful of images spans several."""
     monkeypatch.setattr(bulk, "CHUNK", 2)
+    monkeypatch.setattr(bulk, "SLICE", 4)
 
 
 def test_outcomes_keep_the_order_of_the_ids_across_chunks(app, client, admin_headers, small_chunks):
