@@ -8,6 +8,7 @@ an HTML page.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
@@ -136,6 +137,21 @@ def _v2_body(code: str, status: int, message: str, details: dict[str, Any]) -> d
     return body
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def _printable(value: Any) -> Any:
+    """An error echoes what the client sent (an unknown id, say): control characters and lone
+    surrogates in it are shown escaped (`\\x00`), so every client can parse and display it."""
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    return value
+
+
 def error_response(
     code: str,
     message: str,
@@ -145,7 +161,8 @@ def error_response(
 ) -> Response:
     """The documented error for this request: v2 problem+json, v1 envelope, or an HTML page."""
     status = STATUS_BY_CODE.get(code, 500)
-    details = details or {}
+    message = _printable(message)
+    details = _printable(details or {})
     if versioning.is_v2():
         response = jsonify(_v2_body(code, status, message, details))
         response.mimetype = "application/problem+json"
