@@ -14,6 +14,8 @@ class WebhookContext:
 
     `engine` begins deferred on SQLite: it runs reads and single-statement claims. `writer` (the
     session's engine, IMMEDIATE on SQLite) runs the transactions that read before they write.
+    `batch_size` outbox events are dispatched, and up to `claim_size` deliveries claimed, per
+    transaction; `parallelism` threads send them.
     """
 
     engine: Engine
@@ -25,3 +27,4 @@ class WebhookContext:
     lease_seconds: float = 60.0
     parallelism: int = 4
     batch_size: int = 500
+    claim_size: int = 64

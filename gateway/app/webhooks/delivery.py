@@ -9,12 +9,16 @@ The rules, in the order a delivery meets them (dispatch.py creates the rows):
   Test events and manual redeliveries stand outside the line: they go at once and hold nothing
   back, since checking a failing endpoint is what they are for.
 - Claim: a conditional update (`pending`, due and unblocked → `delivering` with a lease token),
-  so concurrent workers never send the same attempt twice. No transaction is open during the HTTP
-  call; a worker that dies mid-call leaves a lease that expires, and the delivery is sent again
-  (at least once; receivers deduplicate on `webhook-id`).
+  so concurrent workers never send the same attempt twice. Up to `claim_size` deliveries are
+  claimed in one transaction: the head of each subscription's line with the in-line deliveries
+  right behind it (a run), which the claiming worker then sends one after another. A run stops at
+  its first failure and gives back what it did not send, so order holds. No transaction is open
+  during the HTTP calls; a worker that dies mid-run leaves leases that expire, and those
+  deliveries are sent again (at least once; receivers deduplicate on `webhook-id`).
 - Attempt (sending.py): signed POST, redirects not followed, SSRF-checked on the address actually
   connected to; a 2xx within the timeout is success. Every attempt is logged with its result,
-  status, duration and the first KiB of the answer.
+  status, duration and the first KiB of the answer. The outcomes of a claimed batch are recorded
+  together, in one transaction, once its runs are done.
 - Retry: after failed attempt n the next waits WEBHOOK_RETRY_SCHEDULE[n-1] seconds ±20 % jitter,
   or what Retry-After says on a 429/503 (capped at the schedule's longest step); when the
   schedule is used up the delivery is `failed`.
@@ -29,25 +33,29 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 
-from gateway.app import metrics
-from gateway.app.database import isoformat, utcnow
+from gateway.app.database import utcnow
 from gateway.app.webhooks.context import WebhookContext
 from gateway.app.webhooks.dispatch import dispatch
-from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from gateway.app.webhooks.sending import EXCERPT_BYTES, Claim, Outcome, attempt, clip, retry_delay
+from gateway.app.webhooks.models import WebhookDelivery, WebhookSubscription
+from gateway.app.webhooks.outcomes import Result, record
+from gateway.app.webhooks.sending import Claim, Outcome, attempt
 
 log = logging.getLogger(__name__)
 SUBSCRIPTIONS = WebhookSubscription.__table__
 DELIVERIES = WebhookDelivery.__table__
-ATTEMPTS = WebhookAttempt.__table__
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+Run = list[Claim]
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
 
 
 def _in_line(table: Any) -> Any:
@@ -55,27 +63,34 @@ def _in_line(table: Any) -> Any:
     return and_(table.c.event_type != "webhook.test", table.c.redelivery_of.is_(None))
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime, *, token: str = "", batch: Sequence[int] = ()) -> Any:
     """Pending, due, its subscription enabled, and (for an in-line delivery) not behind an
-    unfinished earlier in-line delivery of the same subscription, nor beside one in flight."""
+    unfinished earlier in-line delivery of the same subscription, nor beside one in flight.
+
+    The deliveries of `batch`, claimed together under `token`, do not hold each other up: their
+    worker sends them one after another. (SQLite's UPDATE sees the rows it has already changed,
+    hence the token; PostgreSQL's sees none of them.) For a batch the status is compared through
+    `coalesce`, so that SQLite finds the rows by sequence instead of scanning the due index.
+    """
     other = DELIVERIES.alias("other")
-    blocking = exists().where(
-        other.c.subscription_id == DELIVERIES.c.subscription_id,
-        other.c.sequence != DELIVERIES.c.sequence,
-        _in_line(other),
-        or_(
-            other.c.status == "delivering",
-            and_(other.c.status == "pending", other.c.sequence < DELIVERIES.c.sequence),
-        ),
-    )
+    in_flight = [other.c.status == "delivering"]
+    earlier = [other.c.status == "pending", other.c.sequence < DELIVERIES.c.sequence]
+    status: Any = DELIVERIES.c.status
+    if batch:
+        in_flight.append(other.c.lease_owner != token)
+        earlier.append(other.c.sequence.not_in(batch))
+        status = func.coalesce(status, "")
+    same_line = and_(other.c.subscription_id == DELIVERIES.c.subscription_id, _in_line(other))
+    beside = exists().where(same_line, other.c.sequence != DELIVERIES.c.sequence, *in_flight)
+    behind = exists().where(same_line, *earlier)
     enabled = exists().where(
         SUBSCRIPTIONS.c.id == DELIVERIES.c.subscription_id, SUBSCRIPTIONS.c.enabled
     )
     return and_(
-        DELIVERIES.c.status == "pending",
+        status == "pending",
         DELIVERIES.c.next_attempt_at <= now,
         enabled,
-        or_(~_in_line(DELIVERIES), ~blocking),
+        or_(~_in_line(DELIVERIES), and_(~beside, ~behind)),
     )
 
 
@@ -87,175 +102,121 @@ def _signing_secrets(row: Any, now: datetime) -> list[str]:
     return found
 
 
-def claim(context: WebhookContext, sequence: int) -> Claim | None:
-    """Take one delivery for this worker, or None when it is taken, finished, not due or blocked."""
+def _candidates(context: WebhookContext, now: datetime, limit: int) -> list[list[int]]:
+    """Runs of sequences to claim: each line's claimable head with the due deliveries behind it,
+    and test events and redeliveries alone; the longest-waiting heads first."""
+    with context.engine.connect() as connection:
+        heads = connection.execute(
+            select(DELIVERIES.c.sequence, DELIVERIES.c.subscription_id, _in_line(DELIVERIES))
+            .where(_claimable(now))
+            .order_by(DELIVERIES.c.next_attempt_at, DELIVERIES.c.sequence)
+            .limit(limit)
+        ).all()
+        lines = {head.subscription_id for head in heads if head[2]}
+        per_run = limit // max(1, len(heads))
+        behind: dict[str, list[int]] = {}
+        if lines and per_run > 1:
+            numbered = (
+                select(
+                    DELIVERIES.c.sequence,
+                    DELIVERIES.c.subscription_id,
+                    DELIVERIES.c.next_attempt_at,
+                    func.row_number()
+                    .over(
+                        partition_by=DELIVERIES.c.subscription_id,
+                        order_by=DELIVERIES.c.sequence,
+                    )
+                    .label("place"),
+                )
+                .where(
+                    DELIVERIES.c.subscription_id.in_(lines),
+                    DELIVERIES.c.status == "pending",
+                    _in_line(DELIVERIES),
+                )
+                .subquery()
+            )
+            rows = connection.execute(
+                select(numbered)
+                .where(numbered.c.place > 1, numbered.c.place <= per_run)
+                .order_by(numbered.c.sequence)
+            )
+            for row in rows:
+                line = behind.setdefault(row.subscription_id, [])
+                if row.next_attempt_at <= now and len(line) == row.place - 2:
+                    line.append(row.sequence)
+    return [
+        [head.sequence, *(behind.get(head.subscription_id, []) if head[2] else [])]
+        for head in heads
+    ]
+
+
+def _claim(context: WebhookContext, runs: list[list[int]]) -> list[Run]:
+    """Claim the deliveries of `runs` in one transaction; each run cut before its first miss."""
     now = utcnow()
     token = f"{WORKER}:{secrets.token_hex(6)}"
+    batch = [sequence for run in runs for sequence in run]
     with context.engine.begin() as connection:
         result = connection.execute(
             update(DELIVERIES)
-            .where(DELIVERIES.c.sequence == sequence, _claimable(now))
+            .where(DELIVERIES.c.sequence.in_(batch), _claimable(now, token=token, batch=batch))
             .values(
                 status="delivering",
                 lease_owner=token,
                 lease_expires_at=now + timedelta(seconds=context.lease_seconds),
             )
         )
-        if result.rowcount != 1:
-            return None
-        row = connection.execute(
+        if result.rowcount == 0:
+            return []
+        rows = connection.execute(
             select(DELIVERIES, SUBSCRIPTIONS.c.url, SUBSCRIPTIONS.c.secret)
             .add_columns(
                 SUBSCRIPTIONS.c.previous_secret, SUBSCRIPTIONS.c.previous_secret_expires_at
             )
             .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == DELIVERIES.c.subscription_id)
-            .where(DELIVERIES.c.sequence == sequence)
-        ).one()
-    return Claim(
-        sequence=row.sequence,
-        id=row.id,
-        token=token,
-        subscription_id=row.subscription_id,
-        url=row.url,
-        body=row.body,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        number=row.attempts + 1,
-        signing_secrets=_signing_secrets(row, now),
-    )
-
-
-def claim_due(context: WebhookContext, limit: int) -> list[Claim]:
-    """Claim up to `limit` due deliveries, the longest-waiting first."""
-    now = utcnow()
-    with context.engine.connect() as connection:
-        candidates = connection.execute(
-            select(DELIVERIES.c.sequence)
-            .where(_claimable(now))
-            .order_by(DELIVERIES.c.next_attempt_at, DELIVERIES.c.sequence)
-            .limit(limit)
-        ).scalars()
-        sequences = list(candidates)
-    return [found for sequence in sequences if (found := claim(context, sequence)) is not None]
-
-
-def _streak_start(
-    context: WebhookContext, subscription: Any, attempt_started: datetime, now: datetime
-) -> datetime:
-    """When the current run of failures began.
-
-    A quiet spell longer than twice the longest retry step (no attempts at all, so nothing failed)
-    ends a run: an endpoint that failed once last week and once today has not been failing all
-    week, and must not be disabled for it.
-    """
-    quiet = timedelta(seconds=2 * max(context.retry_schedule))
-    if (
-        subscription is None
-        or subscription.failing_since is None
-        or subscription.last_failure_at is None
-        or now - subscription.last_failure_at > quiet
-    ):
-        return attempt_started
-    return subscription.failing_since
-
-
-def _disable_reason(
-    context: WebhookContext, outcome: Outcome, failing_since: datetime, now: datetime
-) -> str | None:
-    if outcome.status_code == 410:
-        return "the endpoint answered 410 Gone"
-    if now - failing_since >= context.disable_after:
-        hours = context.disable_after.total_seconds() / 3600
-        return f"every attempt failed for {hours:g} hours (since {isoformat(failing_since)})"
-    return None
-
-
-def finish(context: WebhookContext, target: Claim, outcome: Outcome) -> str | None:
-    """Log the attempt and move the delivery on; the delivery's new status (None: lease lost)."""
-    now = utcnow()
-    owned = and_(
-        DELIVERIES.c.sequence == target.sequence,
-        DELIVERIES.c.lease_owner == target.token,
-        DELIVERIES.c.status == "delivering",
-    )
-    subscription_row = SUBSCRIPTIONS.c.id == target.subscription_id
-    with context.writer.begin() as connection:
-        if connection.execute(select(DELIVERIES.c.id).where(DELIVERIES.c.id == target.id)).first():
-            connection.execute(
-                insert(ATTEMPTS).values(
-                    delivery_id=target.id,
-                    number=target.number,
-                    started_at=outcome.started_at,
-                    duration_ms=round(outcome.duration * 1000),
-                    result=outcome.result,
-                    status_code=outcome.status_code,
-                    error=clip(outcome.error, 500),
-                    response_excerpt=clip(outcome.excerpt, EXCERPT_BYTES),
-                )
-            )
-        if outcome.succeeded:
-            connection.execute(
-                update(SUBSCRIPTIONS)
-                .where(subscription_row)
-                .values(failing_since=None, last_success_at=now)
-            )
-            status, next_at, disabled = "succeeded", None, None
-        else:
-            subscription = connection.execute(
-                select(SUBSCRIPTIONS.c.failing_since, SUBSCRIPTIONS.c.last_failure_at).where(
-                    subscription_row
-                )
-            ).first()
-            failing_since = _streak_start(context, subscription, outcome.started_at, now)
-            disabled = _disable_reason(context, outcome, failing_since, now)
-            connection.execute(
-                update(SUBSCRIPTIONS)
-                .where(subscription_row)
-                .values(failing_since=failing_since, last_failure_at=now)
-            )
-            delay = retry_delay(target.number, context.retry_schedule, outcome.retry_after)
-            if disabled is None and delay is not None:
-                status, next_at = "pending", now + timedelta(seconds=delay)
-            else:
-                status, next_at = "failed", None
-        moved = connection.execute(
-            update(DELIVERIES)
-            .where(owned)
-            .values(
-                status=status,
-                attempts=DELIVERIES.c.attempts + 1,
-                next_attempt_at=next_at or DELIVERIES.c.next_attempt_at,
-                completed_at=None if status == "pending" else now,
-                lease_owner=None,
-                lease_expires_at=None,
-                last_status_code=outcome.status_code,
-                last_error=clip(outcome.error, 500),
-            )
+            .where(DELIVERIES.c.lease_owner == token)
+        ).all()
+    claimed = {
+        row.sequence: Claim(
+            sequence=row.sequence,
+            id=row.id,
+            token=token,
+            subscription_id=row.subscription_id,
+            url=row.url,
+            body=row.body.encode("utf-8"),
+            event_id=row.event_id,
+            event_type=row.event_type,
+            number=row.attempts + 1,
+            signing_secrets=_signing_secrets(row, now),
         )
-        if disabled is not None:
-            _disable(connection, target.subscription_id, disabled, now)
-    metrics.WEBHOOK_DELIVERIES.labels(result=outcome.result).inc()
-    metrics.WEBHOOK_DELIVERY_DURATION.observe(outcome.duration)
-    if disabled is not None:
-        log.warning("webhook %s disabled: %s", target.subscription_id, disabled)
-    return status if moved.rowcount == 1 else None
+        for row in rows
+    }
+    found: list[Run] = []
+    stranded: list[Claim] = []
+    for run in runs:
+        taken = [claimed[sequence] for sequence in run if sequence in claimed]
+        cut = next((n for n, sequence in enumerate(run) if sequence not in claimed), len(run))
+        if cut:
+            found.append(taken[:cut])
+        stranded.extend(taken[cut:])
+    if stranded:
+        record(context, [], stranded)
+    return found
 
 
-def _disable(connection: Any, subscription_id: str, reason: str, now: datetime) -> None:
-    connection.execute(
-        update(SUBSCRIPTIONS)
-        .where(SUBSCRIPTIONS.c.id == subscription_id, SUBSCRIPTIONS.c.enabled)
-        .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
-    )
-    connection.execute(
-        update(DELIVERIES)
-        .where(DELIVERIES.c.subscription_id == subscription_id, DELIVERIES.c.status == "pending")
-        .values(status="cancelled", completed_at=now, last_error="subscription disabled")
-    )
+def claim(context: WebhookContext, sequence: int) -> Claim | None:
+    """Take one delivery for this worker, or None when it is taken, finished, not due or blocked."""
+    runs = _claim(context, [[sequence]])
+    return runs[0][0] if runs else None
 
 
-def deliver(context: WebhookContext, target: Claim) -> str | None:
-    """Attempt a claimed delivery and record the outcome; the delivery's new status."""
+def claim_due(context: WebhookContext, limit: int) -> list[Run]:
+    """Claim up to `limit` due deliveries in runs, the longest-waiting heads first."""
+    runs = _candidates(context, utcnow(), limit)
+    return _claim(context, runs) if runs else []
+
+
+def _attempt(context: WebhookContext, target: Claim) -> Outcome:
+    """One attempt of a claimed delivery, a failure logged."""
     outcome = attempt(
         target,
         networks=context.networks,
@@ -269,7 +230,12 @@ def deliver(context: WebhookContext, target: Claim) -> str | None:
             target.number,
             outcome.error or outcome.result,
         )
-    return finish(context, target, outcome)
+    return outcome
+
+
+def deliver(context: WebhookContext, target: Claim) -> str | None:
+    """Attempt a claimed delivery and record the outcome; the delivery's new status."""
+    return record(context, [(target, _attempt(context, target))], [])[target.sequence]
 
 
 def deliver_now(context: WebhookContext, delivery_id: str) -> str | None:
@@ -280,6 +246,39 @@ def deliver_now(context: WebhookContext, delivery_id: str) -> str | None:
         ).scalar()
     target = claim(context, sequence) if sequence is not None else None
     return deliver(context, target) if target is not None else None
+
+
+def _send_run(context: WebhookContext, run: Run, stop_at: float) -> list[Result]:
+    """Send a run in order until one fails, or until a further attempt could outlast the lease."""
+    results: list[Result] = []
+    for target in run:
+        if results and (not results[-1][1].succeeded or time.monotonic() > stop_at):
+            break
+        results.append((target, _attempt(context, target)))
+    return results
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """This process's sender threads (kept, so that each keeps its connections)."""
+    with _pools_lock:
+        if size not in _pools:
+            _pools[size] = ThreadPoolExecutor(size, thread_name_prefix="webhook")
+        return _pools[size]
+
+
+def send_runs(context: WebhookContext, runs: list[Run]) -> int:
+    """Send claimed runs (in parallel across runs), then record every outcome at once."""
+    stop_at = time.monotonic() + context.lease_seconds - 2 * context.timeout_seconds
+    if len(runs) == 1:
+        done = [_send_run(context, runs[0], stop_at)]
+    else:
+        done = list(
+            _pool(context.parallelism).map(lambda run: _send_run(context, run, stop_at), runs)
+        )
+    results = [result for sent in done for result in sent]
+    unsent = [target for run, sent in zip(runs, done, strict=True) for target in run[len(sent) :]]
+    record(context, results, unsent)
+    return len(results)
 
 
 def reap(context: WebhookContext) -> int:
@@ -302,19 +301,16 @@ def reap(context: WebhookContext) -> int:
 
 
 def sweep(context: WebhookContext, *, budget_seconds: float = 10.0) -> int:
-    """One round of the worker loop: reap, dispatch, then send due deliveries in parallel."""
+    """One round of the worker loop: reap, dispatch, then send due deliveries in batches,
+    dispatching more of the outbox whenever nothing is left to send (rather than a round later)."""
     reap(context)
     dispatch(context)
     sent = 0
     deadline = time.monotonic() + budget_seconds
     while time.monotonic() < deadline:
-        claims = claim_due(context, context.parallelism)
-        if not claims:
+        runs = claim_due(context, context.claim_size)
+        if runs:
+            sent += send_runs(context, runs)
+        elif not dispatch(context):
             break
-        if len(claims) == 1:
-            deliver(context, claims[0])
-        else:
-            with ThreadPoolExecutor(len(claims), thread_name_prefix="webhook") as pool:
-                list(pool.map(lambda target: deliver(context, target), claims))
-        sent += len(claims)
     return sent

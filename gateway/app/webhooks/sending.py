@@ -34,7 +34,7 @@ class Claim:
     token: str
     subscription_id: str
     url: str
-    body: str
+    body: bytes
     event_id: str
     event_type: str
     number: int
@@ -67,7 +67,7 @@ def attempt(
     target: Claim, *, networks: tuple[str, ...], timeout: float, retry_after_cap: float
 ) -> Outcome:
     """One signed POST; never raises for what the network or the receiver does."""
-    body = target.body.encode("utf-8")
+    body = target.body
     headers = {
         "Content-Type": "application/json",
         "X-Webhook-Attempt": str(target.number),

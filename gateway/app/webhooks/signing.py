@@ -12,6 +12,7 @@ comma, newest first; a receiver accepts the delivery when any one matches.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -27,8 +28,15 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
 
 
+@functools.lru_cache(maxsize=1024)
 def secret_bytes(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    """The Standard Webhooks signer of `secret`, decoded once rather than per attempt."""
+    return Webhook(secret)
 
 
 def signature_headers(
@@ -38,7 +46,7 @@ def signature_headers(
     text = body.decode("utf-8")
     when = datetime.fromtimestamp(timestamp, UTC)
     standard = [
-        Webhook(secret).sign(msg_id=event_id, timestamp=when, data=text)
+        _signer(secret).sign(msg_id=event_id, timestamp=when, data=text)
         for secret in signing_secrets
     ]
     simple = [

@@ -12,13 +12,21 @@ IPv6 before deciding. An allowed network does not carry across families: `127.0.
 This module only maps settings onto a `Policy` and the library's refusals onto one exception.
 The policy's port list is the target's own port: webhook receivers listen anywhere (n8n on 5678),
 and the URL is the only one ever requested because redirects are not followed.
+
+Connections are kept: each thread holds one session per origin (scheme, host, port), so a busy
+endpoint costs one TCP (and TLS) handshake, one resolution and one address check per connection
+rather than per delivery. A session is dropped after `RECHECK_SECONDS`, so a name that moves to a
+refused address is refused again within that interval; every new connection is checked anyway.
 """
 
 from __future__ import annotations
 
 import functools
 import socket
+import threading
+import time
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import requests
@@ -29,6 +37,8 @@ from gateway.app.clients.http import USER_AGENT
 
 MAX_URL_LENGTH = 2048
 DEFAULT_PORTS = {"http": 80, "https": 443}
+RECHECK_SECONDS = 30.0
+DRAIN_BYTES = 64 * 1024  # a longer answer is cut off with its connection rather than read whole
 
 
 class TargetRefused(Exception):
@@ -95,6 +105,40 @@ class Reply:
     excerpt: str
 
 
+class _Sessions(threading.local):
+    """This thread's session per origin and policy, with when each was made."""
+
+    def __init__(self) -> None:
+        self.by_origin: dict[tuple[str, str, int, tuple[str, ...]], tuple[Session, float]] = {}
+
+
+_sessions = _Sessions()
+
+
+def _session(url: str, networks: tuple[str, ...]) -> Session:
+    """This thread's session for `url`'s origin, made anew once it is `RECHECK_SECONDS` old.
+
+    Proxies and netrc from the environment are ignored (a proxy would resolve the name itself and
+    make the address check meaningless), and cookies are refused: one receiver's answer must not
+    change what the next delivery sends.
+    """
+    policy = policy_for(url, networks)
+    split = urlsplit(url)
+    key = (split.scheme.lower(), split.hostname or "", split.port or 0, networks)
+    now = time.monotonic()
+    found = _sessions.by_origin.get(key)
+    if found is not None and now - found[1] < RECHECK_SECONDS:
+        return found[0]
+    if found is not None:
+        found[0].close()
+    session = Session(policy=policy, pool_maxsize=1)
+    session.trust_env = False
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.headers["User-Agent"] = USER_AGENT
+    _sessions.by_origin[key] = (session, now)
+    return session
+
+
 def post(
     url: str,
     networks: tuple[str, ...],
@@ -106,31 +150,33 @@ def post(
 ) -> Reply:
     """POST `data` to `url`, connecting only to a permitted address; read at most `excerpt_bytes`.
 
-    Redirects are returned, not followed. Proxies and netrc from the environment are ignored: a
-    proxy would resolve the name itself and make the address check meaningless. Raises
-    TargetRefused when the policy refuses, requests' own errors when the network fails.
+    Redirects are returned, not followed. A short answer is read to its end so that its
+    connection goes back to the pool. Raises TargetRefused when the policy refuses, requests' own
+    errors when the network fails.
     """
-    with Session(policy=policy_for(url, networks)) as session:
-        session.trust_env = False
-        session.headers["User-Agent"] = USER_AGENT
-        try:
-            response = session.post(
-                url,
-                data=data,
-                headers=headers,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-        except SSRFGuardError as error:
-            raise TargetRefused(_reason(error)) from None
-        with response:
-            try:
-                head = next(response.iter_content(excerpt_bytes), b"")
-            except requests.RequestException:
-                head = b""  # the status is the answer; a broken body does not change it
-        return Reply(
-            status=response.status_code,
-            retry_after=response.headers.get("Retry-After"),
-            excerpt=head.decode("utf-8", errors="replace"),
+    session = _session(url, networks)
+    try:
+        response = session.post(
+            url,
+            data=data,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
         )
+    except SSRFGuardError as error:
+        raise TargetRefused(_reason(error)) from None
+    try:
+        head = next(response.iter_content(excerpt_bytes), b"")
+        remaining = response.raw.length_remaining
+        if remaining is not None and remaining <= DRAIN_BYTES:
+            response.raw.drain_conn()
+    except requests.RequestException:
+        head = b""  # the status is the answer; a broken body does not change it
+    finally:
+        response.close()
+    return Reply(
+        status=response.status_code,
+        retry_after=response.headers.get("Retry-After"),
+        excerpt=head.decode("utf-8", errors="replace"),
+    )
