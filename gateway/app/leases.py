@@ -3,15 +3,21 @@
 Generation jobs and publications are claimed by a conditional update that sets `lease_owner` and
 `lease_expires_at`; a lease that expires makes the row due for another worker. A call that runs
 longer than the lease (a slow upload, a long generation) must not let that happen under a live
-worker, so a thread renews the lease every third of its length until the work ends. Once a renewal
+worker, so the lease is renewed every third of its length until the work ends. Once a renewal
 finds the row no longer ours (cancelled, or taken over after this process stalled), `lost` is set
 and the work stops at its next check.
+
+One thread per process renews every live lease as it falls due, rather than a thread per lease:
+most work (a local render, a short upload) ends long before its first renewal, and starting and
+joining a thread for each cost more than the work's own bookkeeping. A renewal that waits (a
+locked database) delays the others by as long; they have two thirds of a lease in hand.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -48,16 +54,13 @@ class LeaseHeartbeat:
         self._row_id = row_id
         self._extra_values = extra_values
         self.lost = threading.Event()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"lease-{row_id}")
 
     def __enter__(self) -> LeaseHeartbeat:
-        self._thread.start()
+        _TICKER.add(self, max(0.2, self._lease_seconds / 3))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join(timeout=5)
+        _TICKER.remove(self)
 
     def renew(self) -> None:
         """Push the expiry one lease length ahead (with any extra values); `lost` if not ours."""
@@ -74,7 +77,41 @@ class LeaseHeartbeat:
         if result.rowcount != 1:
             self.lost.set()
 
-    def _beat(self) -> None:
-        interval = max(0.2, self._lease_seconds / 3)
-        while not self._done.wait(interval):
-            self.renew()
+
+class _Ticker:
+    """The thread that renews this process's live leases, each at its own interval."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._due: dict[LeaseHeartbeat, tuple[float, float]] = {}  # (next renewal, interval)
+        self._thread: threading.Thread | None = None
+
+    def add(self, heartbeat: LeaseHeartbeat, interval: float) -> None:
+        with self._changed:
+            self._due[heartbeat] = (time.monotonic() + interval, interval)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True, name="leases")
+                self._thread.start()
+            self._changed.notify()
+
+    def remove(self, heartbeat: LeaseHeartbeat) -> None:
+        with self._changed:
+            self._due.pop(heartbeat, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [beat for beat, (at, _) in self._due.items() if at <= now]
+                for beat in due:
+                    interval = self._due[beat][1]
+                    self._due[beat] = (now + interval, interval)
+                if not due:
+                    following = min((at for at, _ in self._due.values()), default=now + 60)
+                    self._changed.wait(following - now)
+                    continue
+            for beat in due:
+                beat.renew()
+
+
+_TICKER = _Ticker()

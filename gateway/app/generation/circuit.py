@@ -68,7 +68,10 @@ class DatabaseBreakerStorage(pybreaker.CircuitBreakerStorage):
         self._update(fail_counter=TABLE.c.fail_counter + 1)
 
     def reset_counter(self) -> None:
-        self._update(fail_counter=0)
+        """Zero the failure count; a read, not a write, when it is zero already (after every
+        successful call, nearly always), so a healthy backend costs no write lock per job."""
+        if self._row().fail_counter:
+            self._update(fail_counter=0)
 
     def increment_success_counter(self) -> None:
         self._update(success_counter=TABLE.c.success_counter + 1)

@@ -117,8 +117,11 @@ class LeaseControl:
             connection.execute(update(JOBS).where(self._owned).values(external_id=external_id))
 
     def report_progress(self, fraction: float) -> None:
+        """Write the progress with a lease renewal; all done (1.0) is left to the results' commit,
+        moments later, which sets it under the same lease check."""
         self._progress = max(0.0, min(1.0, fraction))
-        self._heartbeat.renew()
+        if self._progress < 1.0:
+            self._heartbeat.renew()
 
     def should_stop(self) -> bool:
         return self._heartbeat.lost.is_set()
@@ -127,8 +130,9 @@ class LeaseControl:
         return {} if self._progress is None else {"progress": self._progress}
 
 
-def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool:
-    """Take a pending job for this worker; False when another worker has it or it is final."""
+def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> JobRow | None:
+    """Take a pending job for this worker and return its row as claimed; None when another worker
+    has it or it is final."""
     now = utcnow()
     with engine.begin() as connection:
         result = connection.execute(
@@ -143,11 +147,12 @@ def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> bool
                 updated_at=now,
             )
         )
-        if result.rowcount == 1:
-            job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
-            if job.attempts == 1:
-                events.emit(connection, "generation.started", jobs.to_dict(job, []))
-    return result.rowcount == 1
+        if result.rowcount != 1:
+            return None
+        job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
+        if job.attempts == 1:
+            events.emit(connection, "generation.started", jobs.to_dict(job, []))
+    return job
 
 
 def load_job(engine: Engine, job_id: str) -> JobRow:
@@ -327,9 +332,10 @@ def _store_results(
         details={"images": len(processed), "warnings": problems},
     )
     completed = session.execute(
-        select(GenerationJob).where(GenerationJob.id == job.id)
+        select(GenerationJob)
+        .where(GenerationJob.id == job.id)
+        .execution_options(populate_existing=True)
     ).scalar_one()
-    session.refresh(completed)
     events.emit(session, "generation.completed", jobs.to_dict(completed, image_ids))
     session.commit()
     return True
@@ -338,10 +344,10 @@ def _store_results(
 def run_generation(session: Session, context: GenerationContext, job_id: str) -> None:
     """The queue task: run one job to a final state, at most once per lease."""
     owner = _worker_id()
-    if not claim(context.engine, job_id, owner, context.settings.job_lease_seconds):
+    job = claim(context.engine, job_id, owner, context.settings.job_lease_seconds)
+    if job is None:
         log.info("job %s not claimable (taken, final or unknown); skipping", job_id)
         return
-    job = load_job(context.engine, job_id)
     attributes = {"gateway.job.id": job_id, "gateway.backend": job.backend}
     with tracing.job_span("generation.run", job.trace_context, attributes):
         _run_claimed(session, context, job, owner)
