@@ -70,7 +70,12 @@ def test_health_ready_and_metrics_are_served_by_gunicorn(gateway):
     assert requests.get(f"{gateway.url}/health", timeout=5).json() == {"status": "ok"}
     ready = requests.get(f"{gateway.url}/ready", timeout=5)
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "queue": "ok", "storage": "ok"}
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "queue": "ok",
+        "storage": "ok",
+        "workers": "ok",
+    }
     before = _completed_total(gateway)
     job = gateway.wait_job(gateway.generate(prompt="metrics check", width=256, height=256))
     assert job["status"] == "completed"

@@ -47,8 +47,8 @@ def gateway(module_gateways: GatewayFactory, runpod_emulator: EmulatorProcess) -
 
 
 def _new_key(gateway: Gateway, name: str) -> tuple[str, str]:
-    """A `pro` key with scope `read` only: (secret, prefix)."""
-    created = gateway.flask("keys", "create", name, "--plan", "pro", "--scopes", "read")
+    """A `pro` key with scopes `read` and `webhooks` (what a Zapier key needs): (secret, prefix)."""
+    created = gateway.flask("keys", "create", name, "--plan", "pro", "--scopes", "read,webhooks")
     prefix = re.search(r"prefix (\S+?),", created.stdout)
     assert prefix, created.stdout
     return created.stdout.strip().splitlines()[-1], prefix.group(1)
