@@ -167,3 +167,28 @@ def test_every_setting_is_documented_in_the_readme_with_its_default():
         row = next((line for line in rows if name in line.split("|")[1]), None)
         assert row is not None, f"{field.validation_alias} has no row in README's settings table"
         assert row.split("|")[2].strip(), f"{field.validation_alias} has no default in README"
+
+
+def test_ip_risk_settings_default_to_flag_with_the_shipped_terms():
+    settings = Settings(_env_file=None)
+    assert (settings.ip_risk_policy, settings.ip_risk_terms_file) == ("flag", None)
+    assert settings.ip_screen.find("M1ckey") == ["mickey"]
+
+
+def test_a_terms_file_extends_the_screen_and_a_bad_one_stops_the_start(monkeypatch, tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# ours\nAcme Rockets\n", encoding="utf-8")
+    monkeypatch.setenv("IP_RISK_TERMS_FILE", str(terms))
+    assert Settings(_env_file=None).ip_screen.find("acme rockets") == ["acme rockets"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("fine\n!!!\n", encoding="utf-8")
+    monkeypatch.setenv("IP_RISK_TERMS_FILE", str(bad))
+    with pytest.raises(ValidationError, match=r"bad\.txt, line 2: '!!!' has no letters"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("IP_RISK_TERMS_FILE", str(tmp_path / "missing.txt"))
+    with pytest.raises(ValidationError, match=r"missing\.txt: cannot be read"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("IP_RISK_POLICY", "warn")
+    monkeypatch.delenv("IP_RISK_TERMS_FILE")
+    with pytest.raises(ValidationError, match="flag"):
+        Settings(_env_file=None)

@@ -28,6 +28,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "INVALID_TRANSITION": 409,
     "CONFLICT": 409,
     "IDEMPOTENCY_KEY_IN_USE": 409,
+    "IP_RISK": 409,
     "FILE_TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "IDEMPOTENCY_KEY_REUSED": 422,
@@ -97,6 +98,12 @@ class Conflict(GatewayError):
 
 class InvalidTransition(GatewayError):
     code = "INVALID_TRANSITION"
+
+
+class IpRisk(GatewayError):
+    """Publishing a design the IP-risk screen flagged, without acknowledging it."""
+
+    code = "IP_RISK"
 
 
 class ServiceUnavailable(GatewayError):

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway.app.imaging.storage import MAX_PRESIGN_SECONDS
+from gateway.app.listings.screen import Screen, screen_for
 
 Backend = Literal["local", "runpod", "comfyui"]
 Plan = Literal["free", "pro", "enterprise"]
@@ -125,6 +126,8 @@ class Settings(BaseSettings):
     reject_reasons: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_REJECT_REASONS), validation_alias="REJECT_REASONS"
     )
+    ip_risk_policy: Literal["flag", "refuse"] = Field("flag", validation_alias="IP_RISK_POLICY")
+    ip_risk_terms_file: Path | None = Field(None, validation_alias="IP_RISK_TERMS_FILE")
 
     rate_limit_generation: int = Field(10, validation_alias="RATE_LIMIT_GENERATION", ge=1)
     rate_limit_publishing: int = Field(50, validation_alias="RATE_LIMIT_PUBLISHING", ge=1)
@@ -197,6 +200,17 @@ class Settings(BaseSettings):
             raise ValueError("STORAGE_URL must start with file:// or s3://")
         return value
 
+    @field_validator("ip_risk_terms_file", mode="before")
+    @classmethod
+    def _terms_file(cls, value: object) -> object:
+        """Read (and cache) the extra protected terms now: a bad file stops the start-up, naming
+        the file and line, rather than failing the first screen."""
+        if value is None or value == "":
+            return None
+        path = Path(str(value)).expanduser().resolve()
+        screen_for(path)
+        return path
+
     @field_validator("otel_exporter_otlp_endpoint")
     @classmethod
     def _otlp_scheme(cls, value: str | None) -> str | None:
@@ -208,6 +222,11 @@ class Settings(BaseSettings):
     def _absolute_state_dir(self) -> Settings:
         object.__setattr__(self, "state_dir", self.state_dir.expanduser().resolve())
         return self
+
+    @cached_property
+    def ip_screen(self) -> Screen:
+        """The IP-risk screen: the shipped protected terms plus IP_RISK_TERMS_FILE's."""
+        return screen_for(self.ip_risk_terms_file)
 
     @cached_property
     def resolved_database_url(self) -> str:

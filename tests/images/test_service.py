@@ -45,6 +45,7 @@ def make_image(session, context):
             ImageOrigin(source="upload"),
             REVIEWER,
             duplicate_max_distance=context.settings.duplicate_max_distance,
+            screen=context.settings.ip_screen,
         )
         image.status = status
         image_id = image.id

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gateway.app import validation as v
+from gateway.app.errors import ValidationFailed
 from gateway.app.settings import Settings
 
 BACKENDS = ("local", "runpod", "comfyui")
@@ -79,6 +80,16 @@ def _backend(data: Mapping[str, Any], settings: Settings) -> str:
     return v.choice(data["backend"], "backend", settings.configured_backends)
 
 
+def _not_protected(text: str | None, field: str, settings: Settings) -> None:
+    """Under IP_RISK_POLICY=refuse, a 400 naming the protected terms the text names."""
+    if not text or settings.ip_risk_policy != "refuse":
+        return
+    terms = settings.ip_screen.find(text)
+    if terms:
+        message = f"names protected terms: {', '.join(terms)} (IP_RISK_POLICY is refuse)"
+        raise ValidationFailed(f"{field} {message}", {field: message})
+
+
 def parse_generate(body: object, settings: Settings) -> GenerationParams:
     """Check a generate request; every bad field is reported at once."""
     data: Mapping[str, Any] = v.require_object(body)
@@ -88,6 +99,7 @@ def parse_generate(body: object, settings: Settings) -> GenerationParams:
     prompt = errors.check(
         v.clean_text, data.get("prompt"), "prompt", max_length=length, required=True
     )
+    errors.check(_not_protected, prompt, "prompt", settings)
     negative = errors.check(
         v.clean_text, data.get("negative_prompt"), "negative_prompt", max_length=length
     )
@@ -146,6 +158,7 @@ def parse_edit(body: object, settings: Settings) -> EditParams:
         max_length=settings.max_prompt_length,
         required=True,
     )
+    errors.check(_not_protected, instruction, "instruction", settings)
     seed = errors.check(_seed, data.get("seed"))
     backend = errors.check(_backend, data, settings)
     batch = errors.check(

@@ -319,6 +319,7 @@ def _store_results(
             ),
             SYSTEM,
             duplicate_max_distance=context.settings.duplicate_max_distance,
+            screen=context.settings.ip_screen,
         )
         image_ids.append(image.id)
     audit.record(

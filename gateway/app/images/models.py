@@ -54,6 +54,9 @@ class Image(db.Model):
     phash: Mapped[int] = mapped_column(BigInteger)
     quality: Mapped[dict[str, Any]] = mapped_column(JSON)
     has_quality_warnings: Mapped[bool] = mapped_column(default=False)
+    # The IP-risk screen's finding, `{"ip": [terms]}`, or NULL (not JSON null: the queue filters
+    # on IS NOT NULL) when the prompt and listing name no protected term.
+    risk: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     duplicate_count: Mapped[int] = mapped_column(Integer, default=0)
     reject_reason: Mapped[str | None] = mapped_column(String(64))
     review_note: Mapped[str | None] = mapped_column(Text)

@@ -48,6 +48,7 @@ def summary(image: ImageLike, api_root: str) -> dict[str, Any]:
         "urls": file_urls(image, api_root),
         "quality": image.quality,
         "duplicate_count": image.duplicate_count,
+        "risk": image.risk,
         "reject_reason": image.reject_reason,
         "review_note": image.review_note,
         "reviewed_by": image.reviewed_by,

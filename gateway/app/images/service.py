@@ -25,6 +25,7 @@ from gateway.app.imaging.phash import hamming_distance, hash_bands
 from gateway.app.imaging.pipeline import ProcessedImage, process_image
 from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
+from gateway.app.listings.screen import Screen, ip_risk
 from gateway.app.pagination import Keyset
 from gateway.app.publishing.models import Publication
 
@@ -86,11 +87,14 @@ def add_image(
     actor: Actor,
     *,
     duplicate_max_distance: int,
+    screen: Screen,
     title: str = "",
     description: str = "",
     tags: Iterable[str] = (),
 ) -> Image:
-    """Insert the image row in the caller's transaction, with hash bands, duplicates and audit."""
+    """Insert the image row in the caller's transaction, with hash bands, duplicates, audit and
+    the IP-risk screen's finding on its prompt and listing."""
+    tags = list(tags)
     image = Image(
         status=ImageStatus.PENDING,
         source=origin.source,
@@ -103,7 +107,8 @@ def add_image(
         backend=origin.backend,
         title=title,
         description=description,
-        tags=list(tags),
+        tags=tags,
+        risk=ip_risk(screen, origin.prompt, title, description, *tags),
         width=processed.width,
         height=processed.height,
         dpi=processed.dpi,
@@ -275,8 +280,16 @@ def reset(session: Session, image: Image, actor: Actor, *, is_admin: bool) -> Im
 EDITABLE_FIELDS = {"title", "description", "tags"}
 
 
-def update_metadata(session: Session, image: Image, changes: object, actor: Actor) -> Image:
-    """Set title, description and tags; every bad field is reported at once."""
+def screen_listing(image: Image, screen: Screen) -> None:
+    """Screen the prompt and listing again; the finding replaces the previous one."""
+    image.risk = ip_risk(screen, image.prompt, image.title, image.description, *image.tags)
+
+
+def update_metadata(
+    session: Session, image: Image, changes: object, actor: Actor, *, screen: Screen
+) -> Image:
+    """Set title, description and tags, and screen the listing again; every bad field is
+    reported at once."""
     data = v.require_object(changes)
     v.refuse_unknown(data, EDITABLE_FIELDS)
     errors = v.FieldErrors()
@@ -301,6 +314,7 @@ def update_metadata(session: Session, image: Image, changes: object, actor: Acto
     before = {name: getattr(image, name) for name in cleaned}
     for name, value in cleaned.items():
         setattr(image, name, value)
+    screen_listing(image, screen)
     audit.record(
         session,
         actor,
@@ -367,6 +381,9 @@ def print_key_for(sha256: str) -> str:
     return f"prints/{sha256[:2]}/{sha256[2:4]}/{sha256}.png"
 
 
+RISK_KINDS = ("ip",)
+
+
 @dataclass(frozen=True)
 class ImageQuery:
     status: str | None = None
@@ -375,6 +392,7 @@ class ImageQuery:
     has_duplicates: bool | None = None
     has_warnings: bool | None = None
     job_id: str | None = None
+    risk: str | None = None
 
 
 BY_CREATED = Keyset(Image.created_at, Image.id)
@@ -403,6 +421,9 @@ def filtered(query: ImageQuery) -> Any:
         statement = statement.where(Image.has_quality_warnings.is_(query.has_warnings))
     if query.job_id:
         statement = statement.where(Image.job_id == query.job_id)
+    if query.risk is not None:
+        v.choice(query.risk, "risk", RISK_KINDS)
+        statement = statement.where(Image.risk.is_not(None))
     return statement
 
 

@@ -52,6 +52,7 @@ def store_upload(
         ImageOrigin(source="upload", prompt=None),
         actor,
         duplicate_max_distance=settings.duplicate_max_distance,
+        screen=settings.ip_screen,
         title=title or "",
         description=description or "",
         tags=tags or [],

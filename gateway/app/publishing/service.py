@@ -19,7 +19,7 @@ from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.clients.printify import PrintifyError, PrintifyNotFound
 from gateway.app.database import new_id, utcnow
-from gateway.app.errors import InvalidTransition, NotFound, ValidationFailed
+from gateway.app.errors import InvalidTransition, IpRisk, NotFound, ValidationFailed
 from gateway.app.events import service as events
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
@@ -60,6 +60,8 @@ def _start(
     *,
     dry_run: bool,
     allow_low_resolution: bool,
+    acknowledge_risk: bool,
+    note: str | None,
 ) -> Publication:
     """Check and add one queued publication to the session (the caller commits and enqueues)."""
     dry_run = dry_run or not context.live
@@ -68,6 +70,7 @@ def _start(
             f"image {image.id} is {image.status}; only approved (or publish_failed) images publish",
             details={"image_id": image.id, "from": image.status, "to": "publishing"},
         )
+    risk_terms = _check_ip_risk(image, acknowledge_risk=acknowledge_risk, note=note)
     readiness = readiness_for(context, image, template)
     if readiness.below_floor and not allow_low_resolution:
         message = "; ".join(readiness.warnings)
@@ -108,18 +111,61 @@ def _start(
         action="publication.dry_run" if dry_run else "publication.queued",
         details={"image_id": image.id, "template_id": template.id},
     )
+    if risk_terms:
+        audit.record(
+            session,
+            principal.actor,
+            entity_type="image",
+            entity_id=image.id,
+            action="ip_risk_acknowledged",
+            note=note,
+            details={"terms": risk_terms, "publication_id": publication.id},
+        )
     return publication
 
 
-def _options(body: dict[str, Any]) -> dict[str, bool]:
-    """`dry_run` and `allow_low_resolution`, both booleans defaulting to false."""
+def _check_ip_risk(image: Image, *, acknowledge_risk: bool, note: str | None) -> list[str]:
+    """The protected terms the image names, once the caller has acknowledged them with a note;
+    IP_RISK (409) when not acknowledged."""
+    terms = list((image.risk or {}).get("ip") or [])
+    if not terms:
+        return []
+    if not acknowledge_risk:
+        raise IpRisk(
+            f"image {image.id} names protected terms ({', '.join(terms)}); pass "
+            "acknowledge_risk: true with a note to publish it anyway",
+            details={"image_id": image.id, "terms": terms},
+        )
+    if not note:
+        raise ValidationFailed(
+            "a note saying why is required to acknowledge an IP risk",
+            {"note": "is required with acknowledge_risk"},
+        )
+    return terms
+
+
+PUBLISH_OPTIONS = ("dry_run", "allow_low_resolution", "acknowledge_risk", "note")
+
+
+def _options(body: dict[str, Any]) -> dict[str, Any]:
+    """The boolean flags (false by default) and the acknowledgement's `note`."""
     errors = v.FieldErrors()
-    flags = {
+    options: dict[str, Any] = {
         name: errors.check(_boolean, body.get(name, False), name)
-        for name in ("dry_run", "allow_low_resolution")
+        for name in ("dry_run", "allow_low_resolution", "acknowledge_risk")
     }
+    options["note"] = (
+        errors.check(
+            v.clean_text,
+            body.get("note"),
+            "note",
+            max_length=v.MAX_NOTE_LENGTH,
+            allow_newlines=True,
+        )
+        or None
+    )
     errors.raise_if_any()
-    return flags
+    return options
 
 
 def _boolean(value: object, field: str) -> bool:
@@ -137,7 +183,7 @@ def publish(
     enqueue: Enqueue,
 ) -> Publication:
     body = dict(v.require_object(body))
-    v.refuse_unknown(body, {"template_id", "dry_run", "allow_low_resolution"})
+    v.refuse_unknown(body, {"template_id", *PUBLISH_OPTIONS})
     options = _options(body)
     template = product_templates.get(session, _template_id(body))
     image = images.get(session, image_id)
@@ -166,7 +212,7 @@ def batch_publish(
 ) -> dict[str, Any]:
     """Queue one publication per image; each item's outcome is reported, and publishing is paced."""
     body = dict(v.require_object(body))
-    v.refuse_unknown(body, {"image_ids", "template_id", "dry_run", "allow_low_resolution"})
+    v.refuse_unknown(body, {"image_ids", "template_id", *PUBLISH_OPTIONS})
     image_ids = v.ids(body.get("image_ids"))
     options = _options(body)
     template = product_templates.get(session, _template_id(body))

@@ -23,6 +23,7 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
+from gateway.app.listings.screen import Screen
 from gateway.app.security import Principal
 
 
@@ -73,10 +74,10 @@ def reset(session: Session, image_id: str, principal: Principal) -> Image:
 
 
 def update_metadata(
-    session: Session, image_id: str, changes: object, principal: Principal
+    session: Session, image_id: str, changes: object, principal: Principal, *, screen: Screen
 ) -> Image:
     image = images.get(session, image_id)
-    images.update_metadata(session, image, changes, principal.actor)
+    images.update_metadata(session, image, changes, principal.actor, screen=screen)
     session.commit()
     return image
 

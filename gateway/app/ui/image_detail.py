@@ -144,7 +144,9 @@ def review_metadata(image_id: str) -> ResponseReturnValue:
     try:
         # The form's tags are comma-separated; the service takes them as a list.
         listed = {**changes, "tags": changes["tags"].split(",")}
-        image = review.update_metadata(db.session, image_id, listed, principal())
+        image = review.update_metadata(
+            db.session, image_id, listed, principal(), screen=common.settings().ip_screen
+        )
     except ValidationFailed as error:
         db.session.rollback()
         errors = error.field_errors or {"form": error.message}

@@ -93,6 +93,9 @@ class ImageList(Resource):
             "backend": {"type": "string", "description": "backend name, e.g. local"},
             "has_duplicates": schemas.flag_param("only images with (or without) duplicates"),
             "has_warnings": schemas.flag_param("only images with (or without) quality warnings"),
+            "risk": schemas.choice_param(
+                service.RISK_KINDS, "only images the IP-risk screen flagged (`ip`)"
+            ),
             "limit": schemas.limit_param(),
             "page": schemas.PAGE_PARAM,
         }
@@ -108,6 +111,7 @@ class ImageList(Resource):
             backend=request.args.get("backend") or None,
             has_duplicates=common.bool_arg("has_duplicates"),
             has_warnings=common.bool_arg("has_warnings"),
+            risk=request.args.get("risk"),
         )
         base = common.api_url("")
         if versioning.is_v2():
@@ -165,7 +169,13 @@ class ImageItem(Resource):
     @api_access("images.update")
     def patch(self, image_id: str) -> dict:
         """Edit title, description and tags."""
-        review.update_metadata(db.session, image_id, common.json_body(), require_principal())
+        review.update_metadata(
+            db.session,
+            image_id,
+            common.json_body(),
+            require_principal(),
+            screen=common.settings().ip_screen,
+        )
         return _detail(image_id)
 
     @ns.doc(params={"force": schemas.flag_param("delete even when published")})
@@ -229,7 +239,7 @@ class Publish(Resource):
     @ns.expect(m["Publish"])
     @ns.response(202, "Queued", m["PublishAccepted"])
     @ns.response(400, "Invalid template, or below the DPI floor", m["Error"])
-    @ns.response(409, "Not approved", m["Error"])
+    @ns.response(409, "Not approved; or IP_RISK: flagged, without acknowledge_risk", m["Error"])
     @api_access("images.publish")
     @idempotent()
     def post(self, image_id: str) -> tuple[dict, int]:

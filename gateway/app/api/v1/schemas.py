@@ -245,6 +245,17 @@ def register(ns: Namespace) -> dict[str, object]:
             "details": fields.Raw(),
         },
     )
+    m["Risk"] = ns.model(
+        "Risk",
+        {
+            "ip": fields.List(
+                fields.String(),
+                description="protected terms (brands, characters, famous people) named by the "
+                "prompt, title, description or tags",
+                example=["mickey"],
+            )
+        },
+    )
     image_fields = {
         "id": fields.String(),
         "status": fields.String(enum=[str(s) for s in ImageStatus]),
@@ -267,6 +278,12 @@ def register(ns: Namespace) -> dict[str, object]:
         "urls": fields.Raw(example={"original": "...", "print": "...", "thumbnail": "..."}),
         "quality": nullable(fields.Nested(m["Quality"])),
         "duplicate_count": fields.Integer(),
+        "risk": nullable(
+            fields.Nested(
+                m["Risk"],
+                description="the IP-risk screen's finding; null when nothing is named",
+            )
+        ),
         "reject_reason": nullable(fields.String()),
         "review_note": nullable(fields.String()),
         "reviewed_by": nullable(fields.String()),
@@ -322,6 +339,16 @@ def register(ns: Namespace) -> dict[str, object]:
         ),
         "allow_low_resolution": fields.Boolean(
             default=False, description="publish although the design is below PRINT_DPI_FLOOR"
+        ),
+        "acknowledge_risk": fields.Boolean(
+            default=False,
+            description="publish although the IP-risk screen flagged the design (needs `note`, "
+            "which is audited); without it a flagged image answers 409 IP_RISK",
+        ),
+        "note": optional_text(
+            max_length=v.MAX_NOTE_LENGTH,
+            allow_newlines=True,
+            description="why the flagged design may be published",
         ),
     }
     m["Publish"] = ns.model(
