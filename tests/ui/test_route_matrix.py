@@ -38,7 +38,12 @@ ADMIN_ONLY = {
     "ui.delete_template",
     "ui.refresh_catalog",
 }
-REVIEW_ACTIONS = {"ui.review_approve", "ui.review_reject", "ui.review_metadata"}
+REVIEW_ACTIONS = {
+    "ui.review_approve",
+    "ui.review_reject",
+    "ui.review_metadata",
+    "ui.review_metadata_draft",
+}
 GENERATE_ACTIONS = {"ui.review_regenerate", "ui.review_edit"}
 PUBLISH_ACTIONS = {
     "ui.review_publish",

@@ -53,6 +53,7 @@ OPERATIONS: dict[str, Access] = {
     "images.reject": _access("review", "approval"),
     "images.reset": _access("review", "approval"),
     "images.publish": _access("publish", "publishing"),
+    "images.draft_listing": _access("review", "approval"),
     "batch.approve": _access("review", "approval"),
     "batch.reject": _access("review", "approval"),
     "batch.delete": _access("review", "approval"),

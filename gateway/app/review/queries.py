@@ -45,6 +45,7 @@ class ReviewQuery:
     backend: str | None = None
     has_duplicates: bool | None = None
     has_warnings: bool | None = None
+    risk: str | None = None
     created_from: date | None = None
     created_to: date | None = None
     sort: Sort = Sort.OLDEST
@@ -62,6 +63,7 @@ class ReviewQuery:
                 backend=self.backend,
                 has_duplicates=self.has_duplicates,
                 has_warnings=self.has_warnings,
+                risk=self.risk,
             )
         )
         start, end = day_range(self.created_from, self.created_to)

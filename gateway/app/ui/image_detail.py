@@ -30,6 +30,7 @@ from gateway.app.images import presenter
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus, can_move
+from gateway.app.listings import service as listings
 from gateway.app.publishing import presenter as publication_presenter
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
@@ -121,6 +122,7 @@ def _detail_context(
         if next_image
         else None,
         "can_regenerate": _repeatable(image) is not None,
+        "draft_templates": product_templates.list_all(db.session),
         **_publishing_context(image, publish_form, publish_error),
         **queue_context(query),
     }
@@ -165,6 +167,40 @@ def review_metadata(image_id: str) -> ResponseReturnValue:
         errors=errors,
         saved=not errors,
         qargs=query_args(query),
+        draft_templates=product_templates.list_all(db.session),
+    )
+    return fragment(html, 400 if errors else 200)
+
+
+@blueprint.post("/review/images/<image_id>/metadata/draft")
+@ui_access("review")
+def review_metadata_draft(image_id: str) -> ResponseReturnValue:
+    """The listing form filled with a draft, not saved: the operator edits it, then saves."""
+    image = images.get(db.session, image_id)
+    template_id = request.form.get("draft_template_id") or None
+    body = {"template_id": template_id} if template_id else {}
+    errors: dict[str, str] = {}
+    values = None
+    try:
+        draft = listings.draft_listing(db.session, image_id, body, common.settings().ip_screen)
+        values = {**draft.to_dict(), "tags": ", ".join(draft.tags)}
+    except GatewayError as error:
+        errors = {"form": error.message}
+    query = read_query()
+    shown = {"values": values, "errors": errors, "drafted": not errors}
+    if not is_htmx():
+        context = _detail_context(image, query)
+        page = render_template(
+            "ui/review/detail.html", draft_template_id=template_id, **shown, **context
+        )
+        return page, 400 if errors else 200
+    html = render_template(
+        "ui/review/_metadata.html",
+        image=image,
+        qargs=query_args(query),
+        draft_templates=product_templates.list_all(db.session),
+        draft_template_id=template_id,
+        **shown,
     )
     return fragment(html, 400 if errors else 200)
 

@@ -61,6 +61,7 @@ def read_query() -> ReviewQuery:
         backend=v.choice(backend, "backend", BACKENDS) if backend else None,
         has_duplicates=common.bool_arg("duplicates"),
         has_warnings=common.bool_arg("warnings"),
+        risk=v.choice(args.get("risk"), "risk", images.RISK_KINDS) if args.get("risk") else None,
         created_from=parse_day(args.get("from"), "from"),
         created_to=parse_day(args.get("to"), "to"),
         sort=Sort(v.choice(args.get("sort") or Sort.OLDEST.value, "sort", list(Sort))),
@@ -77,7 +78,7 @@ def query_args(query: ReviewQuery) -> dict[str, str]:
     args: dict[str, str] = {}
     if query.status != "pending":
         args["status"] = query.status or ALL_STATUSES
-    for name, value in (("q", query.q), ("backend", query.backend)):
+    for name, value in (("q", query.q), ("backend", query.backend), ("risk", query.risk)):
         if value:
             args[name] = value
     for name, flag in (("duplicates", query.has_duplicates), ("warnings", query.has_warnings)):

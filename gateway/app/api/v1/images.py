@@ -19,6 +19,7 @@ from gateway.app.images import upload as uploads
 from gateway.app.images.service import ImageQuery
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import IMMUTABLE_CACHE_CONTROL
+from gateway.app.listings import service as listings
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
@@ -318,3 +319,19 @@ class Reset(Resource):
         """Send an approved or rejected image back to pending (admin)."""
         review.reset(db.session, image_id, require_principal())
         return _detail(image_id)
+
+
+@ns.route("/<string:image_id>/listing/draft")
+class ListingDraft(Resource):
+    @ns.expect(m["ListingDraftRequest"])
+    @ns.response(200, "A draft (not saved): the same input gives the same draft", m["ListingDraft"])
+    @ns.response(400, "Invalid body", m["Error"])
+    @ns.response(404, "Unknown image or template", m["Error"])
+    @api_access("images.draft_listing")
+    def post(self, image_id: str) -> dict:
+        """Draft a listing title, description and tags from the image's prompt and parameters
+        (and the template's product kind); protected terms, stop words and markup are left out."""
+        body = common.body_of(m["ListingDraftRequest"], optional=True)
+        return listings.draft_listing(
+            db.session, image_id, body, common.settings().ip_screen
+        ).to_dict()

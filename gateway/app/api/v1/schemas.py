@@ -315,6 +315,25 @@ def register(ns: Namespace) -> dict[str, object]:
             strict=True,
         ),
     )
+    m["ListingDraftRequest"] = ns.model(
+        "ListingDraftRequest",
+        {
+            "template_id": nullable(
+                id_field(description="the product template whose product kind the draft names")
+            )
+        },
+        strict=True,
+    )
+    m["ListingDraft"] = ns.model(
+        "ListingDraft",
+        {
+            "title": fields.String(max_length=140, example="Retro Sunset Ocean Palm Trees T-Shirt"),
+            "description": fields.String(),
+            "tags": fields.List(
+                fields.String(max_length=20), max_items=v.MAX_TAGS, example=["retro", "sunset"]
+            ),
+        },
+    )
     note = optional_text(max_length=v.MAX_NOTE_LENGTH, allow_newlines=True)
     m["Approve"] = ns.model("Approve", {"note": note}, strict=True)
     reason = enum_from_setting(
