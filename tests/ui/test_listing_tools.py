@@ -70,3 +70,27 @@ def test_saving_a_listing_from_the_form_screens_it_again(app, client, login, key
     assert client.post(url, data=form, headers=htmx(token)).status_code == 200
     with app.app_context():
         assert db.session.get(Image, image_id).risk is None
+
+
+def test_publishing_a_flagged_image_from_the_page_needs_the_acknowledgement_and_a_note(
+    app, client, login, key, make_template
+):
+    image_id = upload(client, key, title="Gucci snake")
+    assert (
+        client.post(f"/api/v1/images/{image_id}/approve", headers=key, json={}).status_code == 200
+    )
+    template_id = make_template()
+    token = login(client, "admin")
+    detail = page_html(client, f"/review/images/{image_id}")
+    assert 'name="acknowledge_risk"' in detail and "(gucci)" in detail
+    url = f"/review/images/{image_id}/publish"
+    form = {"csrf_token": token, "template_id": template_id, "allow_low_resolution": "y"}
+    refused = client.post(url, data=form)
+    assert refused.status_code == 409
+    assert "names protected terms (gucci)" in html.unescape(refused.get_data(as_text=True))
+    no_note = client.post(url, data={**form, "acknowledge_risk": "y"})
+    assert no_note.status_code == 400
+    done = client.post(url, data={**form, "acknowledge_risk": "y", "risk_note": "licensed"})
+    assert done.status_code == 303
+    history = client.get(f"/api/v1/images/{image_id}", headers=key).get_json()["history"]
+    assert [e["note"] for e in history if e["action"] == "ip_risk_acknowledged"] == ["licensed"]

@@ -22,12 +22,16 @@ class PublishForm(FlaskForm):
     template_id = StringField("Template")
     dry_run = BooleanField("Dry run")
     allow_low_resolution = BooleanField("Publish anyway although below the DPI floor")
+    acknowledge_risk = BooleanField("Publish although it names protected terms")
+    risk_note = StringField("Why it may be published")
 
     def body(self) -> dict[str, object]:
         return {
             "template_id": self.template_id.data or "",
             "dry_run": bool(self.dry_run.data),
             "allow_low_resolution": bool(self.allow_low_resolution.data),
+            "acknowledge_risk": bool(self.acknowledge_risk.data),
+            "note": self.risk_note.data or None,
         }
 
 

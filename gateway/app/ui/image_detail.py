@@ -21,7 +21,7 @@ from gateway.app import versioning
 from gateway.app.api import common
 from gateway.app.api.v1.publishing import context as publishing_context
 from gateway.app.api.v1.publishing import enqueue as enqueue_publication
-from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
+from gateway.app.errors import Forbidden, GatewayError, IpRisk, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation import service as generation
 from gateway.app.generation.models import GenerationJob
@@ -291,6 +291,12 @@ def _publish_refusal(error: GatewayError) -> str:
         return (
             "This design is below the print DPI floor at this template. Tick “Publish anyway” "
             "to publish it regardless."
+        )
+    if error.code == IpRisk.code:
+        terms = ", ".join(error.details.get("terms", []))
+        return (
+            f"This design names protected terms ({terms}). Tick “Publish although it names "
+            "protected terms” and say why in the note to publish it regardless."
         )
     return error.message
 

@@ -25,11 +25,13 @@ def test_a_draft_from_the_prompt_names_the_templates_product(client, admin_heade
     assert image["title"] == ""
 
 
-def test_a_draft_without_a_body_or_a_template(client, admin_headers):
+def test_a_draft_without_a_template_and_a_body_is_required(client, admin_headers):
     image_id = upload(client, admin_headers, title="Fox in the snow")["id"]
-    response = client.post(f"/api/v1/images/{image_id}/listing/draft", headers=admin_headers)
+    url = f"/api/v1/images/{image_id}/listing/draft"
+    response = client.post(url, headers=admin_headers, json={})
     assert response.status_code == 200
     assert response.get_json()["title"] == "Fox Snow"
+    assert client.post(url, headers=admin_headers).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -40,7 +42,9 @@ def test_bad_drafts_are_4xx(client, admin_headers, body, status):
     image_id = upload(client, admin_headers)["id"]
     url = f"/api/v1/images/{image_id}/listing/draft"
     assert client.post(url, headers=admin_headers, json=body).status_code == status
-    missing = client.post("/api/v1/images/img_missing/listing/draft", headers=admin_headers)
+    missing = client.post(
+        "/api/v1/images/img_missing/listing/draft", headers=admin_headers, json={}
+    )
     assert missing.status_code == 404
 
 

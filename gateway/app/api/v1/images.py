@@ -331,7 +331,7 @@ class ListingDraft(Resource):
     def post(self, image_id: str) -> dict:
         """Draft a listing title, description and tags from the image's prompt and parameters
         (and the template's product kind); protected terms, stop words and markup are left out."""
-        body = common.body_of(m["ListingDraftRequest"], optional=True)
+        body = common.body_of(m["ListingDraftRequest"])
         return listings.draft_listing(
             db.session, image_id, body, common.settings().ip_screen
         ).to_dict()
