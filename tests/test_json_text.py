@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from gateway.app.json_text import RawJSON, dumps
 
 
@@ -19,3 +21,14 @@ def test_without_raw_values_it_is_plain_json_and_with_only_raw_values_still_an_o
     assert dumps({"a": 1, "b": 'x"y'}) == json.dumps({"a": 1, "b": 'x"y'})
     assert json.loads(dumps({"only": RawJSON('{"k": null}')})) == {"only": {"k": None}}
     assert dumps({}) == "{}"
+
+
+def test_raw_values_at_any_depth_are_written_in_their_place():
+    data = {"items": [{"a": 1, "q": RawJSON('{"k": [1, 2]}'), "z": None}], "next": RawJSON("[]")}
+    assert dumps(data) == '{"items": [{"a": 1, "q": {"k": [1, 2]}, "z": null}], "next": []}'
+    assert dumps(data, indent=1).startswith('{\n "items": [\n  {\n   "a": 1,\n   "q": {"k"')
+
+
+def test_anything_else_json_cannot_write_is_still_refused():
+    with pytest.raises(TypeError, match="set is not JSON serializable"):
+        dumps({"tags": {"a"}})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import time
 from pathlib import Path
 
 from limits import RateLimitItemPerHour
@@ -43,6 +45,30 @@ def test_window_stats_are_the_same_from_every_process(tmp_path):
     assert second.get_window_stats(item, "read", "key_1").remaining == 6
     assert second.hit(item, "read", "key_1")
     assert first.get_window_stats(item, "read", "key_1").remaining == 5
+
+
+def test_the_hour_before_weighs_in_and_a_refused_hit_counts_nothing(tmp_path):
+    storage = _storage(tmp_path / "limits.db")
+    limiter = SlidingWindowCounterRateLimiter(storage)
+    item = RateLimitItemPerHour(5)
+    key, expiry = item.key_for("read", "key_1"), item.get_expiry()
+    previous_key, _ = storage.sliding_window_keys(key, expiry, time.time())
+    storage.incr(previous_key, 2 * expiry, 4)
+    allowed = sum(limiter.hit(item, "read", "key_1") for _ in range(7))
+    previous, previous_ttl, current, _ = storage.get_sliding_window(key, expiry)
+    assert (previous, current) == (4, allowed)
+    assert allowed == 5 - math.floor(4 * previous_ttl / expiry)
+
+
+def test_an_expired_counter_starts_again(tmp_path):
+    storage = _storage(tmp_path / "limits.db")
+    item = RateLimitItemPerHour(3)
+    key, expiry = item.key_for("read", "key_1"), item.get_expiry()
+    _, current_key = storage.sliding_window_keys(key, expiry, time.time())
+    storage.incr(current_key, -1, 3)  # already expired: counts nothing
+    assert storage.acquire_sliding_window_entry(key, item.amount, expiry)
+    assert storage.get_sliding_window(key, expiry)[2] == 1
+    assert storage.get_expiry(current_key) > time.time() + expiry
 
 
 def test_clearing_and_resetting_forget_counts(tmp_path):

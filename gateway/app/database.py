@@ -25,7 +25,9 @@ def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 UTC with a `Z`, the one time format of the API."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # what UTCDateTime reads already is UTC: no conversion
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -3,15 +3,15 @@
 `make run` serves with several gunicorn workers and a job worker; per-process memory counters
 would let a key through once per process. This is a `limits` storage over a small SQLite file in
 the state dir (not the gateway's database, so counting a request never takes the database's write
-lock): each acquisition is one short `BEGIN IMMEDIATE` transaction, which makes the check and the
-increment one atomic step across processes. Durability is not needed (a lost counter after a crash
-only forgives a few requests), so the file runs with `synchronous=OFF` in WAL mode.
+lock): each acquisition is one `INSERT ... ON CONFLICT` statement under a kernel file lock, which
+makes the check and the increment one atomic step across processes. Durability is not needed (a
+lost counter after a crash only forgives a few requests), so the file runs with `synchronous=OFF`
+in WAL mode.
 """
 
 from __future__ import annotations
 
 import fcntl
-import math
 import os
 import sqlite3
 import threading
@@ -30,6 +30,24 @@ CREATE TABLE IF NOT EXISTS counters (
     value INTEGER NOT NULL,
     expires_at REAL NOT NULL
 )
+"""
+
+# Count `amount` in the current window's counter (restarted when expired) unless the weighted
+# previous window plus the current one would exceed `limit`; a row comes back only if counted.
+ACQUIRE = """
+INSERT INTO counters (key, value, expires_at)
+SELECT :current_key, :amount, :expires_at
+WHERE CAST(
+        COALESCE(
+            (SELECT value FROM counters WHERE key = :previous_key AND expires_at > :now), 0
+        ) * :weight AS INTEGER
+    )
+    + COALESCE((SELECT value FROM counters WHERE key = :current_key AND expires_at > :now), 0)
+    + :amount <= :limit
+ON CONFLICT(key) DO UPDATE SET
+    value = CASE WHEN expires_at > :now THEN value + excluded.value ELSE excluded.value END,
+    expires_at = CASE WHEN expires_at > :now THEN expires_at ELSE excluded.expires_at END
+RETURNING value
 """
 
 
@@ -159,21 +177,34 @@ class MachineStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWin
     def acquire_sliding_window_entry(
         self, key: str, limit: int, expiry: int, amount: int = 1
     ) -> bool:
-        """Check and count in one transaction: exact however many processes ask at once."""
+        """Check and count as one statement: exact however many processes ask at once.
+
+        The check and the increment are one `INSERT ... ON CONFLICT` (atomic in SQLite without a
+        transaction around it), so the file lock is held for one statement: a holder that had to
+        win the GIL back after each of a transaction's statements, among a worker's busy threads,
+        kept every other process's requests queued behind the lock.
+        """
         if amount > limit:
             return False
         now = time.time()
-        with self._transaction() as connection:
-            current_key, previous, previous_ttl, current, _ = self._window(
-                connection, key, expiry, now
-            )
-            if math.floor(previous * previous_ttl / expiry + current) + amount > limit:
-                return False
-            self._add(connection, current_key, amount, 2 * expiry, now)
+        previous_key, current_key = self.sliding_window_keys(key, expiry, now)
+        parameters = {
+            "previous_key": previous_key,
+            "current_key": current_key,
+            "amount": amount,
+            "limit": limit,
+            "now": now,
+            "expires_at": now + 2 * expiry,
+            # The previous window's weight: the share of it still inside the sliding window.
+            "weight": 1 - (((now - expiry) / expiry) % 1),
+        }
+        connection = self._connection()
+        with self._writer, _locked(self._lock_file()):
+            acquired = connection.execute(ACQUIRE, parameters).fetchone() is not None
             self._acquisitions += 1
             if self._acquisitions % self.PURGE_EVERY == 0:
                 connection.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
-            return True
+        return acquired
 
     def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
         _, previous, previous_ttl, current, current_ttl = self._window(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,18 +91,35 @@ class Keyset:
         return and_(self.key <= key, or_(self.key < key, self.id < row_id))
 
     def ordered(self, statement: Any, *, ascending: bool = False) -> Any:
-        if ascending:
-            return statement.order_by(self.key.asc(), self.id.asc())
-        return statement.order_by(self.key.desc(), self.id.desc())
+        return statement.order_by(*self._orders[ascending])
+
+    @functools.cached_property
+    def _orders(self) -> dict[bool, tuple[ColumnElement[Any], ColumnElement[Any]]]:
+        """The ORDER BY terms by `ascending`, built once (each page used to build them anew)."""
+        return {
+            True: (self.key.asc(), self.id.asc()),
+            False: (self.key.desc(), self.id.desc()),
+        }
 
     def page(
-        self, session: Session, statement: Any, *, limit: int, cursor: str | None
+        self,
+        session: Session,
+        statement: Any,
+        *,
+        limit: int,
+        cursor: str | None,
+        rows: bool = False,
     ) -> tuple[list[Any], str | None]:
         """Up to `limit` rows of `statement` after `cursor` (newest first), and the cursor of the
-        page after them (None on the last page)."""
+        page after them (None on the last page).
+
+        ORM objects of `select(Model)`; with `rows`, the plain rows of a select of columns, read
+        on the session's connection so that no ORM loading runs for them.
+        """
         if cursor:
             statement = statement.where(self.beyond(self.decode(cursor)))
-        rows = list(session.scalars(self.ordered(statement).limit(limit + 1)))
-        items = rows[:limit]
-        more = len(rows) > limit
+        statement = self.ordered(statement).limit(limit + 1)
+        found = (session.connection().execute if rows else session.scalars)(statement).all()
+        items = found[:limit]
+        more = len(found) > limit
         return items, (self.encode(self.cursor_of(items[-1])) if more else None)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, make_response, request
 from flask_restx import Model
 
-from gateway.app import pagination, versioning
+from gateway.app import json_text, pagination, versioning
 from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
@@ -53,6 +53,16 @@ def body_of(model: Model, *, optional: bool = False) -> Mapping[str, Any]:
     return body
 
 
+def output_json(data: Any, code: int, headers: Mapping[str, str] | None = None) -> Response:
+    """flask-restx's JSON answer (the same text), writing `RawJSON` values as they are."""
+    options = dict(current_app.config.get("RESTX_JSON", {}))
+    if current_app.debug:
+        options.setdefault("indent", 4)
+    response = make_response(json_text.dumps(data, **options) + "\n", code)
+    response.headers.extend(headers or {})
+    return response
+
+
 def settings() -> Settings:
     return current_app.extensions["settings"]
 
@@ -80,18 +90,23 @@ def api_url(path: str) -> str:
 
 
 def cursor_page(
-    keyset: Keyset, statement: Any, present: Callable[[Sequence[Any]], list[Any]]
+    keyset: Keyset,
+    statement: Any,
+    present: Callable[[Sequence[Any]], list[Any]],
+    *,
+    rows: bool = False,
 ) -> dict[str, Any]:
-    """v2's list answer: `{items, next_cursor}` for `?limit=&cursor=` over `statement`."""
+    """v2's list answer: `{items, next_cursor}` for `?limit=&cursor=` over `statement` (a
+    select of columns with `rows`: see `Keyset.page`)."""
     if "page" in request.args:
         raise ValidationFailed(
             "v2 pages with cursor, not page", {"page": "use cursor (next_cursor of a page)"}
         )
     limit = page_size()
-    rows, next_cursor = keyset.page(
-        db.session, statement, limit=limit, cursor=request.args.get("cursor") or None
+    found, next_cursor = keyset.page(
+        db.session, statement, limit=limit, cursor=request.args.get("cursor") or None, rows=rows
     )
-    return {"items": present(rows), "next_cursor": next_cursor}
+    return {"items": present(found), "next_cursor": next_cursor}
 
 
 def page_size() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_restx import Namespace
 
-from gateway.app.api.common import AUTHORIZATIONS
+from gateway.app.api.common import AUTHORIZATIONS, output_json
 from gateway.app.api.spec import VersionedApi
 from gateway.app.api.v1 import (
     account,
@@ -57,6 +57,8 @@ def build_blueprint(version: int = 1) -> Blueprint:
         authorizations=AUTHORIZATIONS,
         security=[{"apikey": []}],
     )
+
+    api.representation("application/json")(output_json)
 
     @api.errorhandler(Exception)
     def defer_to_app(error: Exception) -> None:

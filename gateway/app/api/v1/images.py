@@ -118,8 +118,9 @@ class ImageList(Resource):
         if versioning.is_v2():
             return common.cursor_page(
                 service.BY_CREATED,
-                service.filtered(query),
+                service.filtered(query, rows=True),
                 lambda rows: [presenter.summary(image, base) for image in rows],
+                rows=True,
             )
         per_page = common.page_size()
         page = common.page_number()
