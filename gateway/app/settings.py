@@ -140,15 +140,15 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = Field(True, validation_alias="RATE_LIMIT_ENABLED")
     worker_heartbeat_seconds: float = Field(5, validation_alias="WORKER_HEARTBEAT_SECONDS", gt=0)
     worker_stale_seconds: float = Field(30, validation_alias="WORKER_STALE_SECONDS", gt=0)
+    idempotency_abandoned_seconds: float = Field(
+        150, validation_alias="IDEMPOTENCY_ABANDONED_SECONDS", gt=0
+    )
     api_key_cache_seconds: float = Field(5, validation_alias="API_KEY_CACHE_SECONDS", ge=0)
     api_key_usage_flush_seconds: float = Field(
         5, validation_alias="API_KEY_USAGE_FLUSH_SECONDS", gt=0
     )
     quota_free_images: int = Field(300, validation_alias="QUOTA_FREE_IMAGES", ge=0)
     quota_free_products: int = Field(50, validation_alias="QUOTA_FREE_PRODUCTS", ge=0)
-    idempotency_abandoned_seconds: float = Field(
-        150, validation_alias="IDEMPOTENCY_ABANDONED_SECONDS", gt=0
-    )
     quota_pro_images: int = Field(5000, validation_alias="QUOTA_PRO_IMAGES", ge=0)
     quota_pro_products: int = Field(1000, validation_alias="QUOTA_PRO_PRODUCTS", ge=0)
     quota_enterprise_images: int = Field(0, validation_alias="QUOTA_ENTERPRISE_IMAGES", ge=0)
