@@ -37,9 +37,11 @@ def proxied(
         "WORKER_HEARTBEAT_SECONDS": "1",
         "WORKER_STALE_SECONDS": "3",
     }
+    gateway = start_gateway(env, workers=2)
     try:
-        yield start_gateway(env, workers=2), pg, rd
+        yield gateway, pg, rd
     finally:
+        gateway.stop()  # while its database is still reachable: a clean stop needs it
         pg.stop()
         rd.stop()
         client = redis.Redis.from_url(redis_url)
