@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from gateway.app.audit.service import SYSTEM
 from gateway.app.database import utcnow
 from gateway.app.extensions import db
-from gateway.app.generation import runner
+from gateway.app.generation import reaper, runner
 from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.base import (
     GenerationFailed,
@@ -108,7 +108,7 @@ def test_an_expired_lease_is_requeued_and_the_job_completes_once(context, submit
     assert runner.claim(context.engine, job_id, "dead-worker", 30)
     set_job(context, job_id, lease_expires_at=utcnow() - timedelta(seconds=1))
     enqueue = Recorder()
-    counts = runner.reap(db.session, context, enqueue)
+    counts = reaper.reap(db.session, context, enqueue)
     assert counts == {"requeued": 1, "timed_out": 0, "resent": 0}
     assert enqueue.sent == [job_id]
     requeued = job_row(context, job_id)
@@ -119,7 +119,7 @@ def test_an_expired_lease_is_requeued_and_the_job_completes_once(context, submit
     assert done.status == "completed"
     assert done.attempts == 2
     assert image_count(job_id) == 2
-    assert runner.reap(db.session, context, enqueue) == {
+    assert reaper.reap(db.session, context, enqueue) == {
         "requeued": 0,
         "timed_out": 0,
         "resent": 0,
@@ -130,7 +130,7 @@ def test_a_live_lease_is_left_alone(context, submit):
     job_id = submit()
     assert runner.claim(context.engine, job_id, "busy-worker", 30)
     enqueue = Recorder()
-    assert runner.reap(db.session, context, enqueue)["requeued"] == 0
+    assert reaper.reap(db.session, context, enqueue)["requeued"] == 0
     assert enqueue.sent == []
     assert job_row(context, job_id).lease_owner == "busy-worker"
 
@@ -196,7 +196,7 @@ def test_jobs_past_the_generation_timeout_fail_with_timeout(context, submit):
     set_job(context, requeued, started_at=long_ago, attempts=1)
     assert runner.claim(context.engine, fresh, "busy-worker", 30)
     enqueue = Recorder()
-    counts = runner.reap(db.session, context, enqueue)
+    counts = reaper.reap(db.session, context, enqueue)
     assert counts["timed_out"] == 2
     assert counts["requeued"] == 0
     for job_id in (running, requeued):
@@ -225,12 +225,12 @@ def test_pending_jobs_with_a_lost_message_are_resent(context, submit):
     an_hour_ago = utcnow() - timedelta(hours=1)
     set_job(context, stale, updated_at=an_hour_ago)
     enqueue = Recorder()
-    counts = runner.reap(db.session, context, enqueue)
+    counts = reaper.reap(db.session, context, enqueue)
     assert counts == {"requeued": 0, "timed_out": 0, "resent": 1}
     assert enqueue.sent == [stale]
     assert job_row(context, stale).updated_at > an_hour_ago
     assert job_row(context, recent).status == "pending"
-    assert runner.reap(db.session, context, Recorder())["resent"] == 0
+    assert reaper.reap(db.session, context, Recorder())["resent"] == 0
     runner.run_generation(db.session, context, stale)
     assert job_row(context, stale).status == "completed"
 

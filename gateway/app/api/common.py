@@ -12,7 +12,7 @@ from gateway.app import json_text, pagination, versioning
 from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
-from gateway.app.generation.runner import GenerationContext
+from gateway.app.generation.context import GenerationContext
 from gateway.app.pagination import Keyset
 from gateway.app.queue import JobQueue
 from gateway.app.settings import Settings

@@ -9,7 +9,7 @@ from gateway.app.database import sqlite_transactions
 from gateway.app.extensions import db
 from gateway.app.generation import tasks, websocket
 from gateway.app.generation.backends.registry import build_registry
-from gateway.app.generation.runner import GenerationContext
+from gateway.app.generation.context import GenerationContext
 from gateway.app.imaging.storage import storage_from_settings
 from gateway.app.imaging.validation import ImageLimits
 from gateway.app.queue import JobQueue

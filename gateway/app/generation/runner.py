@@ -13,13 +13,11 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pybreaker
-from sqlalchemy import Engine, Row, and_, func, or_, select, update
+from sqlalchemy import Engine, Row, and_, func, select, update
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
@@ -38,14 +36,14 @@ from gateway.app.generation.backends.base import (
     GenerationRequest,
     TransientBackendError,
 )
-from gateway.app.generation.backends.registry import BackendRegistry
+from gateway.app.generation.context import GenerationContext
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
 from gateway.app.images import service as images
 from gateway.app.images.service import ImageOrigin
 from gateway.app.imaging.pipeline import ProcessedImage
 from gateway.app.imaging.storage import Storage, StorageKeyNotFound
-from gateway.app.imaging.validation import ImageLimits, ImageRejected
+from gateway.app.imaging.validation import ImageRejected
 from gateway.app.leases import LeaseHeartbeat
 from gateway.app.settings import Settings
 
@@ -53,17 +51,6 @@ log = logging.getLogger(__name__)
 JOBS = GenerationJob.__table__
 JobRow = Row[Any]
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class GenerationContext:
-    """Everything a worker needs to run jobs, built once per process."""
-
-    settings: Settings
-    engine: Engine
-    registry: BackendRegistry
-    storage: Storage
-    limits: ImageLimits
 
 
 def _worker_id() -> str:
@@ -405,74 +392,3 @@ def _run_claimed(session: Session, context: GenerationContext, job: JobRow, owne
             log.info("job %s completed with %d image(s)", job_id, len(processed))
         else:
             log.info("job %s lost its lease before storing; results dropped", job_id)
-
-
-def reap(
-    session: Session, context: GenerationContext, enqueue: Callable[[str], None]
-) -> dict[str, int]:
-    """Requeue jobs whose worker died (lease expired), fail jobs past the generation timeout, and
-    re-send pending jobs whose queue message was lost."""
-    now = utcnow()
-    settings = context.settings
-    timed_out_before = now - timedelta(seconds=settings.generation_timeout_seconds)
-    counts = {"requeued": 0, "timed_out": 0, "resent": 0}
-    with context.engine.begin() as connection:
-        overdue = and_(
-            JOBS.c.status.in_([JobStatus.PROCESSING, JobStatus.PENDING]),
-            JOBS.c.started_at.is_not(None),
-            JOBS.c.started_at < timed_out_before,
-            or_(JOBS.c.lease_expires_at.is_(None), JOBS.c.lease_expires_at < now),
-        )
-        for job_id in connection.execute(select(JOBS.c.id).where(overdue)).scalars().all():
-            timed_out = connection.execute(
-                update(JOBS)
-                .where(JOBS.c.id == job_id, overdue)
-                .values(
-                    status=JobStatus.FAILED,
-                    error_code="TIMEOUT",
-                    error_message=f"no result within {settings.generation_timeout_seconds:g} s",
-                    completed_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
-            if timed_out.rowcount:
-                counts["timed_out"] += 1
-                job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
-                events.emit(connection, "generation.failed", jobs.to_dict(job, []))
-        expired = list(
-            connection.execute(
-                select(JOBS.c.id).where(
-                    JOBS.c.status == JobStatus.PROCESSING, JOBS.c.lease_expires_at < now
-                )
-            ).scalars()
-        )
-        for job_id in expired:
-            result = connection.execute(
-                update(JOBS)
-                .where(
-                    JOBS.c.id == job_id,
-                    JOBS.c.status == JobStatus.PROCESSING,
-                    JOBS.c.lease_expires_at < now,
-                )
-                .values(status=JobStatus.PENDING, lease_owner=None, lease_expires_at=None)
-            )
-            counts["requeued"] += result.rowcount
-        stale_before = now - timedelta(seconds=max(60.0, settings.job_lease_seconds * 2))
-        stale = list(
-            connection.execute(
-                select(JOBS.c.id).where(
-                    JOBS.c.status == JobStatus.PENDING, JOBS.c.updated_at < stale_before
-                )
-            ).scalars()
-        )
-        if stale:
-            connection.execute(update(JOBS).where(JOBS.c.id.in_(stale)).values(updated_at=now))
-    if counts["timed_out"]:
-        metrics.GENERATION_FAILED.labels(error_type="TIMEOUT").inc(counts["timed_out"])
-    for job_id in [*expired, *stale]:
-        enqueue(job_id)
-    counts["resent"] = len(stale)
-    if any(counts.values()):
-        log.info("reaper: %s", counts)
-    return counts

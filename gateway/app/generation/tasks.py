@@ -5,18 +5,19 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway.app.extensions import db
-from gateway.app.generation import runner
+from gateway.app.generation import reaper, runner
+from gateway.app.generation.context import GenerationContext
 from gateway.app.queue import JobQueue
 
 
 def register(app: Flask, queue: JobQueue) -> None:
-    context: runner.GenerationContext = app.extensions["generation"]
+    context: GenerationContext = app.extensions["generation"]
 
     def run_generation(job_id: str) -> None:
         runner.run_generation(db.session, context, job_id)
 
     def reap() -> None:
-        runner.reap(db.session, context, lambda job_id: queue.enqueue("generation.run", job_id))
+        reaper.reap(db.session, context, lambda job_id: queue.enqueue("generation.run", job_id))
 
     queue.register("generation.run", run_generation)
     queue.register_maintenance("generation.reap", context.settings.reaper_interval_seconds, reap)

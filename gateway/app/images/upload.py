@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
 from gateway.app.audit.service import Actor
-from gateway.app.generation.runner import GenerationContext
+from gateway.app.generation.context import GenerationContext
 from gateway.app.images import service
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageOrigin

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.registry import BackendRegistry
 from gateway.app.generation.circuit import STATE_NAMES, circuit_state
-from gateway.app.generation.runner import GenerationContext
+from gateway.app.generation.context import GenerationContext
 from gateway.app.operations import workers
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.queue import JobQueue
