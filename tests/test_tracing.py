@@ -126,7 +126,8 @@ def test_a_request_is_a_server_span_of_pod_gateway_and_probes_are_not_traced(
 ) -> None:
     client = traced.test_client()
     assert client.get("/health").status_code == 200
-    assert exporter.get_finished_spans() == ()
+    # Other apps of the test process run background SQL (usage flushes) into the same exporter.
+    assert [s for s in exporter.get_finished_spans() if s.kind is SpanKind.SERVER] == []
     key = api_key(traced)
     assert client.get("/api/v1/images", headers={"X-API-Key": key}).status_code == 200
     request = named(list(exporter.get_finished_spans()), "GET /api/v1/images")
@@ -144,7 +145,13 @@ def test_sql_statements_are_client_spans_inside_the_request(
     traced.test_client().get("/api/v1/images", headers={"X-API-Key": key})
     spans = list(exporter.get_finished_spans())
     request = named(spans, "GET /api/v1/images")
-    sql = [span for span in spans if "db.system.name" in span.attributes]
+    # Only this request's trace: other apps of the test process run background SQL (usage
+    # flushes) into the same exporter.
+    sql = [
+        span
+        for span in spans
+        if "db.system.name" in span.attributes and span.context.trace_id == request.context.trace_id
+    ]
     assert sql, [span.name for span in spans]
     for span in sql:
         assert span.kind is SpanKind.CLIENT
@@ -156,8 +163,12 @@ def test_sql_statements_are_client_spans_inside_the_request(
     exporter.clear()
     with traced.app_context(), pytest.raises(DBAPIError):
         db.session.execute(text("SELECT * FROM no_such_table"))
-    failed = named(list(exporter.get_finished_spans()), "SELECT")
-    assert failed.status.status_code is StatusCode.ERROR
+    failed = [
+        span
+        for span in exporter.get_finished_spans()
+        if "no_such_table" in span.attributes.get("db.query.text", "")
+    ]
+    assert [span.status.status_code for span in failed] == [StatusCode.ERROR]
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
