@@ -44,6 +44,11 @@ def init_app(app: Flask) -> None:
         need not hold the write lock, which every request used to queue for."""
         database.reads_only(request.method in READ_METHODS and request.path.startswith("/api/"))
 
+    @app.teardown_request
+    def end_shared_reads(_error: BaseException | None) -> None:
+        """The declaration ends with its request: whatever this thread runs next may write."""
+        database.reads_only(False)
+
     @app.after_request
     def announce_v1_sunset(response: Response) -> Response:
         if versioning.request_is_v1():

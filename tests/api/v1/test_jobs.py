@@ -155,3 +155,12 @@ def test_cancel_needs_the_generate_scope(client, viewer_headers, admin_headers, 
     assert client.get("/api/v1/jobs").status_code == 401
     job = client.get(f"/api/v1/jobs/{job_id}", headers=admin_headers).get_json()
     assert job["status"] == "pending"
+
+
+def test_an_api_read_does_not_leave_its_thread_declared_read_only(client, viewer_headers):
+    """A GET's shared-read SQLite transactions end with the request: the next work on the thread
+    (a test's setup, a worker thread reused by the server) begins IMMEDIATE and may write."""
+    from gateway.app import database
+
+    assert client.get("/api/v1/jobs", headers=viewer_headers).status_code == 200
+    assert database._reads_only.get() is False
