@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import Engine
 
 from gateway.app.clients.pacing import Pacer
@@ -36,3 +37,8 @@ class PublishingContext:
         if dry_run or self.client is None:
             return DryRunPrintify(self.config, self.pacer)
         return self.client
+
+
+def current() -> PublishingContext:
+    """This app's publishing context (built by `publishing.init_app`)."""
+    return current_app.extensions["publishing"]

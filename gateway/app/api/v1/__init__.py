@@ -19,6 +19,7 @@ from gateway.app.api.v1 import (
     jobs,
     operations,
     publishing,
+    templates,
     webhooks,
 )
 
@@ -30,7 +31,7 @@ NAMESPACES: tuple[Namespace, ...] = (
     account.ns,
     operations.ns,
     webhooks.ns,
-    publishing.templates_ns,
+    templates.templates_ns,
     publishing.publications_ns,
     publishing.products_ns,
     publishing.catalog_ns,

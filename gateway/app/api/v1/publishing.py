@@ -1,13 +1,13 @@
-"""Publishing: product templates, the Printify catalog, publications and products.
+"""Publishing: the Printify catalog, publications and products (templates: `api.v1.templates`).
 
-Templates are read with `read` and changed with `admin`; publishing needs `publish` and counts
-against the `publishing` tier. A publication's print file is fetched by Printify through a signed,
-expiring URL (no API key), when the gateway's base URL is public.
+Publishing needs `publish` and counts against the `publishing` tier. A publication's print file is
+fetched by Printify through a signed, expiring URL (no API key), when the gateway's base URL is
+public.
 """
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
@@ -18,11 +18,9 @@ from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
-from gateway.app.images import service as images
 from gateway.app.publishing import presenter, runner, tasks
 from gateway.app.publishing import service as publications
-from gateway.app.publishing import templates as product_templates
-from gateway.app.publishing.context import PublishingContext
+from gateway.app.publishing.context import PublishingContext, current
 from gateway.app.publishing.models import Publication
 from gateway.app.publishing.states import PublicationStatus
 from gateway.app.security import api_access, require_principal
@@ -31,126 +29,16 @@ PRINT_FILE_TOKEN_SECONDS = 7 * 24 * 3600
 
 
 def context() -> PublishingContext:
-    return current_app.extensions["publishing"]
+    return current()
 
 
 def enqueue(publication_id: str) -> None:
     tasks.enqueue(common.queue(), publication_id)
 
 
-templates_ns = Namespace("templates", description="Product templates (admin changes them)")
 publications_ns = Namespace("publications", description="Publishing jobs, one per image")
 products_ns = Namespace("products", description="Products live on Printify")
 catalog_ns = Namespace("catalog", description="The Printify catalog, cached by the gateway")
-
-catalog_id = {"min": 1, "max": product_templates.MAX_CATALOG_ID}
-variant_model = templates_ns.model(
-    "TemplateVariant",
-    {
-        "id": fields.Integer(
-            required=True, description="Printify catalog variant id", **catalog_id
-        ),
-        "price": fields.Integer(
-            required=True, min=0, max=product_templates.MAX_PRICE_CENTS, description="integer cents"
-        ),
-    },
-    strict=True,
-)
-placement_descriptions = {
-    "x": "centre, fraction of the print area width",
-    "y": "centre, fraction of the print area height",
-    "scale": "design width / print area width",
-    "angle": "degrees",
-}
-placement_model = templates_ns.model(
-    "Placement",
-    {
-        name: fields.Float(
-            default=default, min=low, max=high, description=placement_descriptions[name]
-        )
-        for name, (default, low, high) in product_templates.PLACEMENT.items()
-    },
-    strict=True,
-)
-print_area = {"required": True, "min": 1, "max": product_templates.MAX_PRINT_AREA_PIXELS}
-size_model = templates_ns.model(
-    "PrintArea",
-    {"width": fields.Integer(**print_area), "height": fields.Integer(**print_area)},
-    strict=True,
-)
-template_fields = {
-    "name": schemas.text(
-        required=True, max_length=product_templates.MAX_NAME_LENGTH, example="Tee, front"
-    ),
-    "blueprint_id": fields.Integer(required=True, example=6, **catalog_id),
-    "print_provider_id": fields.Integer(required=True, example=99, **catalog_id),
-    "variants": fields.List(
-        fields.Nested(variant_model),
-        required=True,
-        min_items=1,
-        max_items=product_templates.MAX_VARIANTS,
-        description="variant ids are unique",
-    ),
-    "position": schemas.optional_text(
-        max_length=product_templates.MAX_POSITION_LENGTH, default="front"
-    ),
-    "placement": nullable(fields.Nested(placement_model, description="null: the defaults")),
-    "placeholder": fields.Nested(
-        size_model, description="print area pixels; only needed while Printify is offline"
-    ),
-    "title_template": schemas.optional_text(
-        max_length=product_templates.MAX_TEMPLATE_LENGTH,
-        allow_newlines=True,
-        default="{title}",
-        example="{title} | Graphic Tee",
-    ),
-    "description_template": schemas.optional_text(
-        max_length=v.MAX_DESCRIPTION_LENGTH,
-        allow_newlines=True,
-        allow_markup=True,
-        default="{description}",
-        description="HTML; {title} {description} {prompt} {tags}",
-    ),
-    "tags": nullable(schemas.tag_list()),
-}
-template_input = templates_ns.model("TemplateInput", template_fields, strict=True)
-template_update = templates_ns.model(
-    "TemplateUpdate",
-    {
-        name: field
-        for name, field in template_fields.items()
-        if name not in {"name", "blueprint_id", "print_provider_id", "variants"}
-    }
-    | {
-        "name": schemas.text(max_length=product_templates.MAX_NAME_LENGTH),
-        "blueprint_id": fields.Integer(**catalog_id),
-        "print_provider_id": fields.Integer(**catalog_id),
-        "variants": fields.List(
-            fields.Nested(variant_model), min_items=1, max_items=product_templates.MAX_VARIANTS
-        ),
-    },
-    strict=True,
-)
-template_model = templates_ns.model(
-    "Template",
-    {
-        **template_fields,
-        "placement": fields.Nested(placement_model),
-        "tags": fields.List(fields.String()),
-        "id": fields.String(),
-        "blueprint_title": fields.String(),
-        "print_provider_title": fields.String(),
-        "catalog_checked": fields.Boolean(),
-        "catalog_checked_at": nullable(fields.DateTime()),
-        "created_by": fields.String(),
-        "created_at": fields.DateTime(),
-        "updated_at": fields.DateTime(),
-    },
-)
-template_list = templates_ns.model(
-    "TemplateList", {"items": fields.List(fields.Nested(template_model))}
-)
-t = schemas.register(templates_ns)
 
 publication_model = publications_ns.model(
     "Publication",
@@ -196,83 +84,6 @@ product_model = products_ns.model(
     },
 )
 product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
-
-
-@templates_ns.route("")
-class Templates(Resource):
-    @templates_ns.response(200, "Every template", template_list)
-    @spec.cursor_paged(templates_ns, "Template")
-    @api_access("templates.list")
-    def get(self) -> dict:
-        """List product templates (v1: all, by name; v2: newest first, by cursor)."""
-        if versioning.is_v2():
-            return common.cursor_page(
-                product_templates.BY_CREATED,
-                product_templates.templates_query(),
-                lambda rows: [product_templates.to_dict(row) for row in rows],
-            )
-        return {
-            "items": [
-                product_templates.to_dict(row) for row in product_templates.list_all(db.session)
-            ]
-        }
-
-    @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
-    @templates_ns.expect(template_input)
-    @templates_ns.response(201, "Created (checked against the catalog)", template_model)
-    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
-    @templates_ns.response(409, "Name taken", t["Error"])
-    @api_access("templates.create")
-    @idempotent()
-    def post(self) -> tuple[dict, int]:
-        """Create a template; every variant and the position are checked against the catalog."""
-        template = product_templates.create(
-            db.session, context().catalog, common.json_body(), require_principal().actor
-        )
-        return product_templates.to_dict(template), 201
-
-
-@templates_ns.route("/<string:template_id>")
-class TemplateItem(Resource):
-    @templates_ns.response(200, "The template", template_model)
-    @templates_ns.response(404, "Unknown template", t["Error"])
-    @api_access("templates.get")
-    def get(self, template_id: str) -> dict:
-        """One template."""
-        return product_templates.to_dict(product_templates.get(db.session, template_id))
-
-    @templates_ns.expect(template_update)
-    @templates_ns.response(200, "Updated", template_model)
-    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
-    @api_access("templates.update")
-    def put(self, template_id: str) -> dict:
-        """Change a template (any subset of fields); checked against the catalog again."""
-        template = product_templates.update(
-            db.session,
-            context().catalog,
-            template_id,
-            common.json_body(),
-            require_principal().actor,
-        )
-        return product_templates.to_dict(template)
-
-    @templates_ns.response(204, "Deleted")
-    @templates_ns.response(404, "Unknown template", t["Error"])
-    @api_access("templates.delete")
-    def delete(self, template_id: str) -> tuple[str, int]:
-        """Delete a template; publications keep the copy they were made with."""
-        product_templates.delete(db.session, template_id, require_principal().actor)
-        return "", 204
-
-
-@templates_ns.route("/<string:template_id>/readiness/<string:image_id>")
-class TemplateReadiness(Resource):
-    @api_access("templates.readiness")
-    def get(self, template_id: str, image_id: str) -> dict:
-        """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
-        template = product_templates.get(db.session, template_id)
-        image = images.get(db.session, image_id)
-        return publications.readiness_for(context(), image, template).to_dict()
 
 
 @publications_ns.route("")

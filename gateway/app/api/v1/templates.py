@@ -1,0 +1,210 @@
+"""Product templates: list, create, change, delete, print readiness, and price and margin.
+
+Templates are read with `read` and changed with `admin`; a template's pricing is read with `read`
+and refreshed (which asks Printify, and may make and delete a throwaway draft) with `admin`.
+"""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource, fields
+
+from gateway.app import validation as v
+from gateway.app import versioning
+from gateway.app.api import common, spec
+from gateway.app.api.spec import nullable
+from gateway.app.api.v1 import schemas
+from gateway.app.extensions import db
+from gateway.app.idempotency import idempotent
+from gateway.app.images import service as images
+from gateway.app.publishing import service as publications
+from gateway.app.publishing import templates as product_templates
+from gateway.app.publishing.context import current as context
+from gateway.app.security import api_access, require_principal
+
+templates_ns = Namespace("templates", description="Product templates (admin changes them)")
+
+catalog_id = {"min": 1, "max": product_templates.MAX_CATALOG_ID}
+variant_model = templates_ns.model(
+    "TemplateVariant",
+    {
+        "id": fields.Integer(
+            required=True, description="Printify catalog variant id", **catalog_id
+        ),
+        "price": fields.Integer(
+            required=True, min=0, max=product_templates.MAX_PRICE_CENTS, description="integer cents"
+        ),
+    },
+    strict=True,
+)
+placement_descriptions = {
+    "x": "centre, fraction of the print area width",
+    "y": "centre, fraction of the print area height",
+    "scale": "design width / print area width",
+    "angle": "degrees",
+}
+placement_model = templates_ns.model(
+    "Placement",
+    {
+        name: fields.Float(
+            default=default, min=low, max=high, description=placement_descriptions[name]
+        )
+        for name, (default, low, high) in product_templates.PLACEMENT.items()
+    },
+    strict=True,
+)
+print_area = {"required": True, "min": 1, "max": product_templates.MAX_PRINT_AREA_PIXELS}
+size_model = templates_ns.model(
+    "PrintArea",
+    {"width": fields.Integer(**print_area), "height": fields.Integer(**print_area)},
+    strict=True,
+)
+template_fields = {
+    "name": schemas.text(
+        required=True, max_length=product_templates.MAX_NAME_LENGTH, example="Tee, front"
+    ),
+    "blueprint_id": fields.Integer(required=True, example=6, **catalog_id),
+    "print_provider_id": fields.Integer(required=True, example=99, **catalog_id),
+    "variants": fields.List(
+        fields.Nested(variant_model),
+        required=True,
+        min_items=1,
+        max_items=product_templates.MAX_VARIANTS,
+        description="variant ids are unique",
+    ),
+    "position": schemas.optional_text(
+        max_length=product_templates.MAX_POSITION_LENGTH, default="front"
+    ),
+    "placement": nullable(fields.Nested(placement_model, description="null: the defaults")),
+    "placeholder": fields.Nested(
+        size_model, description="print area pixels; only needed while Printify is offline"
+    ),
+    "title_template": schemas.optional_text(
+        max_length=product_templates.MAX_TEMPLATE_LENGTH,
+        allow_newlines=True,
+        default="{title}",
+        example="{title} | Graphic Tee",
+    ),
+    "description_template": schemas.optional_text(
+        max_length=v.MAX_DESCRIPTION_LENGTH,
+        allow_newlines=True,
+        allow_markup=True,
+        default="{description}",
+        description="HTML; {title} {description} {prompt} {tags}",
+    ),
+    "tags": nullable(schemas.tag_list()),
+}
+template_input = templates_ns.model("TemplateInput", template_fields, strict=True)
+template_update = templates_ns.model(
+    "TemplateUpdate",
+    {
+        name: field
+        for name, field in template_fields.items()
+        if name not in {"name", "blueprint_id", "print_provider_id", "variants"}
+    }
+    | {
+        "name": schemas.text(max_length=product_templates.MAX_NAME_LENGTH),
+        "blueprint_id": fields.Integer(**catalog_id),
+        "print_provider_id": fields.Integer(**catalog_id),
+        "variants": fields.List(
+            fields.Nested(variant_model), min_items=1, max_items=product_templates.MAX_VARIANTS
+        ),
+    },
+    strict=True,
+)
+template_model = templates_ns.model(
+    "Template",
+    {
+        **template_fields,
+        "placement": fields.Nested(placement_model),
+        "tags": fields.List(fields.String()),
+        "id": fields.String(),
+        "blueprint_title": fields.String(),
+        "print_provider_title": fields.String(),
+        "catalog_checked": fields.Boolean(),
+        "catalog_checked_at": nullable(fields.DateTime()),
+        "created_by": fields.String(),
+        "created_at": fields.DateTime(),
+        "updated_at": fields.DateTime(),
+    },
+)
+template_list = templates_ns.model(
+    "TemplateList", {"items": fields.List(fields.Nested(template_model))}
+)
+t = schemas.register(templates_ns)
+
+
+@templates_ns.route("")
+class Templates(Resource):
+    @templates_ns.response(200, "Every template", template_list)
+    @spec.cursor_paged(templates_ns, "Template")
+    @api_access("templates.list")
+    def get(self) -> dict:
+        """List product templates (v1: all, by name; v2: newest first, by cursor)."""
+        if versioning.is_v2():
+            return common.cursor_page(
+                product_templates.BY_CREATED,
+                product_templates.templates_query(),
+                lambda rows: [product_templates.to_dict(row) for row in rows],
+            )
+        return {
+            "items": [
+                product_templates.to_dict(row) for row in product_templates.list_all(db.session)
+            ]
+        }
+
+    @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @templates_ns.expect(template_input)
+    @templates_ns.response(201, "Created (checked against the catalog)", template_model)
+    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
+    @templates_ns.response(409, "Name taken", t["Error"])
+    @api_access("templates.create")
+    @idempotent()
+    def post(self) -> tuple[dict, int]:
+        """Create a template; every variant and the position are checked against the catalog."""
+        template = product_templates.create(
+            db.session, context().catalog, common.json_body(), require_principal().actor
+        )
+        return product_templates.to_dict(template), 201
+
+
+@templates_ns.route("/<string:template_id>")
+class TemplateItem(Resource):
+    @templates_ns.response(200, "The template", template_model)
+    @templates_ns.response(404, "Unknown template", t["Error"])
+    @api_access("templates.get")
+    def get(self, template_id: str) -> dict:
+        """One template."""
+        return product_templates.to_dict(product_templates.get(db.session, template_id))
+
+    @templates_ns.expect(template_update)
+    @templates_ns.response(200, "Updated", template_model)
+    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
+    @api_access("templates.update")
+    def put(self, template_id: str) -> dict:
+        """Change a template (any subset of fields); checked against the catalog again."""
+        template = product_templates.update(
+            db.session,
+            context().catalog,
+            template_id,
+            common.json_body(),
+            require_principal().actor,
+        )
+        return product_templates.to_dict(template)
+
+    @templates_ns.response(204, "Deleted")
+    @templates_ns.response(404, "Unknown template", t["Error"])
+    @api_access("templates.delete")
+    def delete(self, template_id: str) -> tuple[str, int]:
+        """Delete a template; publications keep the copy they were made with."""
+        product_templates.delete(db.session, template_id, require_principal().actor)
+        return "", 204
+
+
+@templates_ns.route("/<string:template_id>/readiness/<string:image_id>")
+class TemplateReadiness(Resource):
+    @api_access("templates.readiness")
+    def get(self, template_id: str, image_id: str) -> dict:
+        """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
+        template = product_templates.get(db.session, template_id)
+        image = images.get(db.session, image_id)
+        return publications.readiness_for(context(), image, template).to_dict()
