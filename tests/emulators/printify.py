@@ -32,6 +32,11 @@ creating a product with one is valid):
   (900x900) and 40001 4x4" (1200x1200, out of stock). Its small print files keep end-to-end
   publishing cheap.
 
+Costs: every product answer states each variant's production `cost` (cents, from the catalog:
+tees 11.50 at provider 99 and 10.90 at 29, XL 2.00 more; hoodies 22.50 / 21.90; posters 9.00,
+13.00, 19.00; stickers 1.80 and 2.20). `shipping.json` has one profile per destination (`SHIPPING`:
+US, for apparel CA, and REST_OF_THE_WORLD), each naming every variant the provider offers.
+
 Rate limits: three sliding windows (global: every /v1 request; catalog: /v1/catalog/*; publish:
 publish.json). A request takes its slots before auth is checked, so requests later answered 401,
 404 or 400 count (Printify counts per account); a request answered 429 takes no slot.
@@ -281,6 +286,17 @@ CATALOG: dict[int, dict[str, Any]] = {
         "blueprint": _blueprint(400, "Kiss-Cut Stickers", "Generic brand", "Kiss-Cut Sticker"),
         "providers": {99: _stickers({40001})},
     },
+}
+
+
+# blueprint id -> shipping profiles (countries, first item, additional item), cents in USD; every
+# offered variant of the blueprint ships by each profile, as Printify's shipping.json lists them.
+DEFAULT_SHIPPING = ((["US"], 475, 240), (["REST_OF_THE_WORLD"], 1000, 500))
+SHIPPING: dict[int, tuple[tuple[list[str], int, int], ...]] = {
+    6: ((["US"], 475, 240), (["CA"], 939, 439), (["REST_OF_THE_WORLD"], 1000, 500)),
+    77: ((["US"], 849, 209), (["CA"], 1399, 699), (["REST_OF_THE_WORLD"], 1599, 799)),
+    384: ((["US"], 599, 150), (["REST_OF_THE_WORLD"], 1299, 400)),
+    400: ((["US"], 199, 19), (["REST_OF_THE_WORLD"], 399, 49)),
 }
 
 
@@ -1002,15 +1018,16 @@ class PrintifyEmulator:
         offered = self._offered(request)
         if offered is None:
             return _error(404, "Print provider does not offer this blueprint.")
+        bid = _int_param(request, "bid")
         ids = [variant["id"] for variant in offered]
         profiles = [
             {
                 "variant_ids": ids,
                 "first_item": {"cost": first, "currency": "USD"},
                 "additional_items": {"cost": more, "currency": "USD"},
-                "countries": [countries],
+                "countries": countries,
             }
-            for countries, first, more in (("US", 475, 240), ("REST_OF_THE_WORLD", 1000, 500))
+            for countries, first, more in SHIPPING.get(bid, DEFAULT_SHIPPING)
         ]
         return web.json_response(
             {"handling_time": {"value": 3, "unit": "day"}, "profiles": profiles}

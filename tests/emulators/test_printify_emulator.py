@@ -720,3 +720,67 @@ def test_deleting_a_product_sends_a_signed_deleted_event(
     event = json.loads(raw)
     assert (event["type"], event["resource"]["id"]) == ("product:deleted", product)
     assert event["resource"]["data"]["shop_id"] == SHOP_ID
+
+
+# ---- costs and shipping (what the gateway's pricing learns from) -------------------------------
+
+
+def test_product_answers_state_every_variant_cost_as_the_catalog_prices_it(
+    api: str, shop: str
+) -> None:
+    first = create(shop, tee(upload(api)["id"]))
+    again = create(shop, tee(upload(api)["id"]))
+    offered = {variant["id"]: variant["cost"] for variant in CATALOG[6]["providers"][99]}
+    costs = {variant["id"]: variant["cost"] for variant in first["variants"]}
+    assert costs == offered
+    assert costs[12100] == 1150 and costs[12113] == 1350  # XL costs 2.00 more
+    assert {v["id"]: v["cost"] for v in again["variants"]} == costs  # deterministic
+
+
+@pytest.mark.parametrize("bid, ppid", [(6, 99), (6, 29), (77, 99), (384, 36), (400, 99)])
+def test_shipping_names_every_offered_variant_for_us_and_the_rest_of_the_world(
+    api: str, bid: int, ppid: int
+) -> None:
+    body = call("GET", f"{api}/catalog/blueprints/{bid}/print_providers/{ppid}/shipping.json")
+    assert body.status_code == 200, body.text
+    shipping = body.json()
+    assert shipping["handling_time"] == {"value": 3, "unit": "day"}
+    offered = {variant["id"] for variant in CATALOG[bid]["providers"][ppid]}
+    by_country = {tuple(p["countries"]): p for p in shipping["profiles"]}
+    for country in (("US",), ("REST_OF_THE_WORLD",)):
+        profile = by_country[country]
+        assert set(profile["variant_ids"]) == offered
+        assert profile["first_item"]["currency"] == "USD"
+        assert profile["first_item"]["cost"] >= profile["additional_items"]["cost"] > 0
+    assert (
+        by_country[("US",)]["first_item"]["cost"]
+        < by_country[("REST_OF_THE_WORLD",)]["first_item"]["cost"]
+    )
+
+
+def test_shipping_of_a_pair_the_provider_does_not_print_is_404(api: str) -> None:
+    response = call("GET", f"{api}/catalog/blueprints/384/print_providers/99/shipping.json")
+    assert_envelope(response, 404)
+
+
+def test_shipping_counts_against_the_catalog_limit(emulator: EmulatorProcess, api: str) -> None:
+    emulator.configure(catalog_limit=1, catalog_window=2)
+    path = f"{api}/catalog/blueprints/6/print_providers/99/shipping.json"
+    assert call("GET", path).status_code == 200
+    limited = call("GET", path)
+    assert_envelope(limited, 429)
+    assert limited.headers["Retry-After"] in {"1", "2"}
+
+
+def test_deleting_a_draft_is_recorded_and_it_is_gone(
+    emulator: EmulatorProcess, api: str, shop: str
+) -> None:
+    product = create(shop, tee(upload(api)["id"]))["id"]
+    assert call("DELETE", f"{shop}/products/{product}.json").json() == {}
+    assert_envelope(call("GET", f"{shop}/products/{product}.json"), 404)
+    deletes = [
+        entry
+        for entry in control(emulator, "requests")
+        if entry["route"] == "delete_product" and product in entry["path"]
+    ]
+    assert [entry["status"] for entry in deletes] == [200]
