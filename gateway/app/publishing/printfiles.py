@@ -113,8 +113,7 @@ def readiness(
     _check_side("canvas height", canvas_height, MAX_CANVAS_SIDE)
     _check_side("dpi", dpi, None)
     _check_side("dpi floor", dpi_floor, None)
-    design_width = max(1, round(placement.scale * canvas_width))
-    design_height = max(1, round(design_width * source_height / source_width))
+    design_width, design_height = design_size(source_width, source_height, canvas_width, placement)
     upscale = design_width / source_width
     effective_dpi = dpi / upscale
     print_width_in = design_width / dpi
@@ -159,7 +158,7 @@ def render_print_file(
     report = readiness(
         width, height, canvas_width, canvas_height, placement, dpi=dpi, dpi_floor=dpi_floor
     )
-    canvas = _lay_out(_decode(source, width, height), report, placement)
+    canvas = place(_decode(source, width, height), canvas_width, canvas_height, placement)
     pixels_per_mm = dpi / _MM_PER_INCH
     data = canvas.copy(xres=pixels_per_mm, yres=pixels_per_mm).write_to_buffer(
         ".png", compression=PNG_COMPRESSION, filter=PNG_FILTER, keep="none"
@@ -167,8 +166,30 @@ def render_print_file(
     return PrintFile(data=data, width=canvas_width, height=canvas_height, dpi=dpi, readiness=report)
 
 
-def _lay_out(image: pyvips.Image, report: PrintReadiness, placement: Placement) -> pyvips.Image:
-    """The sRGB design resized, turned and placed on the transparent canvas (lazily)."""
+def design_size(
+    source_width: int, source_height: int, canvas_width: int, placement: Placement
+) -> tuple[int, int]:
+    """The unturned design's pixel size on a canvas `canvas_width` wide: `scale` of its width,
+    the source's aspect ratio kept."""
+    design_width = max(1, round(placement.scale * canvas_width))
+    return design_width, max(1, round(design_width * source_height / source_width))
+
+
+def decode(source: bytes) -> pyvips.Image:
+    """The PNG, JPEG or WebP `source` in memory as 8-bit sRGB (ValueError if it cannot be read)."""
+    width, height = _source_size(source)
+    return _decode(source, width, height)
+
+
+def place(
+    image: pyvips.Image, canvas_width: int, canvas_height: int, placement: Placement
+) -> pyvips.Image:
+    """The decoded design resized, turned and placed on a transparent canvas, clipped (lazily).
+
+    The one layout of a design on a print area, at any canvas size: the print file at Printify's
+    pixels, the mockup preview at a few hundred, so both show the design in the same place.
+    """
+    design_width, design_height = design_size(image.width, image.height, canvas_width, placement)
     turn = placement.angle % 360
     if turn % 90 and not image.hasalpha():
         image = image.bandjoin_const(255)
@@ -177,17 +198,15 @@ def _lay_out(image: pyvips.Image, report: PrintReadiness, placement: Placement) 
     translucent = image.hasalpha()
     if translucent:
         image = image.premultiply()
-    image = image.resize(
-        report.design_width_px / image.width, vscale=report.design_height_px / image.height
-    )
+    image = image.resize(design_width / image.width, vscale=design_height / image.height)
     if turn in _QUARTER_TURNS:
         image = image.rot(_QUARTER_TURNS[turn])
     elif turn:
         image = image.rotate(turn, background=_TRANSPARENT)
     image = image.unpremultiply().cast("uchar") if translucent else image.bandjoin_const(255)
-    left = round(placement.x * report.canvas_width - image.width / 2)
-    top = round(placement.y * report.canvas_height - image.height / 2)
-    return _clip_onto_canvas(image, left, top, report.canvas_width, report.canvas_height)
+    left = round(placement.x * canvas_width - image.width / 2)
+    top = round(placement.y * canvas_height - image.height / 2)
+    return _clip_onto_canvas(image, left, top, canvas_width, canvas_height)
 
 
 def _clip_onto_canvas(
