@@ -1,4 +1,4 @@
-"""Parsing generate and edit parameters: defaults, limits, every error at once."""
+"""Parsing generate, edit and upscale parameters: defaults, limits, every error at once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from gateway.app.errors import ValidationFailed
 from gateway.app.generation import params as params_module
-from gateway.app.generation.params import MAX_SEED, parse_edit, parse_generate
+from gateway.app.generation.params import MAX_SEED, parse_edit, parse_generate, parse_upscale
 from tests.conftest import make_settings
 
 
@@ -108,3 +108,15 @@ def test_edit_parameters(settings):
     with pytest.raises(ValidationFailed) as raised:
         parse_edit({"image_id": "", "instruction": "<b>x</b>", "batch_size": 0}, settings)
     assert set(raised.value.field_errors) == {"image_id", "instruction", "batch_size"}
+
+
+def test_upscale_parameters(settings):
+    params = parse_upscale("img_1", {"factor": 4}, settings)
+    assert (params.image_id, params.factor, params.backend) == ("img_1", 4, "local")
+
+
+@pytest.mark.parametrize("factor", [3, 1, 8, 0, -2, "4", 4.0, None, True, [2]])
+def test_an_upscale_factor_other_than_2_or_4_is_refused(settings, factor):
+    with pytest.raises(ValidationFailed) as caught:
+        parse_upscale("img_1", {"factor": factor}, settings)
+    assert caught.value.field_errors == {"factor": "must be one of: 2, 4"}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from gateway.app.audit.service import SYSTEM
 from gateway.app.database import utcnow
 from gateway.app.extensions import db
-from gateway.app.generation import reaper, runner
+from gateway.app.generation import job_inputs, reaper, runner
 from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.base import (
     GenerationFailed,
@@ -138,7 +138,7 @@ def test_a_live_lease_is_left_alone(context, submit):
 def _backend_output(context, job_id, owner):
     """Run the local backend for a claimed job as its worker would, without storing anything."""
     row = job_row(context, job_id)
-    request = runner._request_for(row, context.storage, db.session)
+    request = job_inputs.request_for(row, context.storage, db.session)
     db.session.rollback()
     control = runner.LeaseControl(context.engine, row, owner, context.settings)
     output = context.registry.slot("local").backend.generate(request, control)

@@ -11,7 +11,7 @@ from gateway.app.generation import tasks, websocket
 from gateway.app.generation.backends.registry import build_registry
 from gateway.app.generation.context import GenerationContext
 from gateway.app.imaging.storage import storage_from_settings
-from gateway.app.imaging.validation import ImageLimits
+from gateway.app.imaging.validation import generated_image_limits
 from gateway.app.queue import JobQueue
 from gateway.app.settings import Settings
 
@@ -27,11 +27,7 @@ def init_app(app: Flask, settings: Settings, queue: JobQueue) -> None:
         engine=engine,
         registry=build_registry(settings, engine),
         storage=storage_from_settings(settings),
-        limits=ImageLimits(
-            max_bytes=settings.max_upload_bytes,
-            max_dimension=settings.max_image_dimension,
-            max_pixels=settings.max_image_dimension**2,
-        ),
+        limits=generated_image_limits(settings.max_upload_bytes, settings.max_image_dimension),
     )
     tasks.register(app, queue)
     websocket.init_app(app)

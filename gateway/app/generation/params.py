@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
+from gateway.app.imaging.upscale import FACTORS as UPSCALE_FACTORS
 from gateway.app.settings import Settings
 
 BACKENDS = ("local", "runpod", "comfyui")
@@ -34,6 +35,7 @@ GENERATE_FIELDS = {
     "template_id",
 }
 EDIT_FIELDS = {"image_id", "instruction", "seed", "backend", "batch_size"}
+UPSCALE_FIELDS = {"factor", "backend"}
 
 
 @dataclass(frozen=True)
@@ -168,3 +170,29 @@ def parse_edit(body: object, settings: Settings) -> EditParams:
     return EditParams(
         image_id=image_id, instruction=instruction, seed=seed, backend=backend, batch_size=batch
     )
+
+
+@dataclass(frozen=True)
+class UpscaleParams:
+    image_id: str
+    factor: int
+    backend: str
+
+
+def _factor(value: object) -> int:
+    """2 or 4; anything else (3, "2", 2.0, true) is refused naming the choices."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in UPSCALE_FACTORS:
+        message = f"must be one of: {', '.join(str(f) for f in UPSCALE_FACTORS)}"
+        raise ValidationFailed(f"factor {message}", {"factor": message})
+    return value
+
+
+def parse_upscale(image_id: str, body: object, settings: Settings) -> UpscaleParams:
+    """Check an upscale request of image `image_id` (from the path); every bad field at once."""
+    data: Mapping[str, Any] = v.require_object(body)
+    v.refuse_unknown(data, UPSCALE_FIELDS)
+    errors = v.FieldErrors()
+    factor = errors.check(_factor, data.get("factor"))
+    backend = errors.check(_backend, data, settings)
+    errors.raise_if_any()
+    return UpscaleParams(image_id=image_id, factor=factor, backend=backend)

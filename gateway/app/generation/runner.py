@@ -37,12 +37,12 @@ from gateway.app.generation.backends.base import (
     TransientBackendError,
 )
 from gateway.app.generation.context import GenerationContext
+from gateway.app.generation.job_inputs import origin_for, request_for
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
 from gateway.app.images import service as images
-from gateway.app.images.service import ImageOrigin
 from gateway.app.imaging.pipeline import ProcessedImage
-from gateway.app.imaging.storage import Storage, StorageKeyNotFound
+from gateway.app.imaging.storage import StorageKeyNotFound
 from gateway.app.imaging.validation import ImageRejected
 from gateway.app.leases import LeaseHeartbeat
 from gateway.app.settings import Settings
@@ -150,28 +150,6 @@ def load_job(engine: Engine, job_id: str) -> JobRow:
     """
     with engine.connect() as connection:
         return connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
-
-
-def _request_for(job: JobRow, storage: Storage, session: Session) -> GenerationRequest:
-    params = job.params
-    source_bytes = None
-    if job.mode == "edit" and job.source_image_id:
-        source = images.get(session, job.source_image_id)
-        source_bytes = storage.get(source.original_key)
-    return GenerationRequest(
-        job_id=job.id,
-        prompt=params["prompt"],
-        negative_prompt=params.get("negative_prompt", ""),
-        width=params["width"],
-        height=params["height"],
-        steps=params.get("steps", 30),
-        guidance=params.get("guidance", 7.0),
-        sampler=params.get("sampler", "euler"),
-        seed=params["seed"],
-        batch_size=params.get("batch_size", 1),
-        instruction=params.get("instruction"),
-        source_image=source_bytes,
-    )
 
 
 def _call_backend(
@@ -287,23 +265,12 @@ def _store_results(
     if finished.rowcount != 1:
         session.rollback()
         return False
-    params = job.params
     image_ids = []
     for index, result in processed:
-        generated = output.images[index]
         image = images.add_image(
             session,
             result,
-            ImageOrigin(
-                source="generated" if job.mode == "generate" else "edit",
-                job_id=job.id,
-                job_index=index,
-                parent_id=job.source_image_id,
-                prompt=params.get("instruction") if job.mode == "edit" else params["prompt"],
-                params={**params, "seed": generated.seed},
-                seed=generated.seed,
-                backend=job.backend,
-            ),
+            origin_for(job, index, output.images[index].seed),
             SYSTEM,
             duplicate_max_distance=context.settings.duplicate_max_distance,
             screen=context.settings.ip_screen,
@@ -345,7 +312,7 @@ def _run_claimed(session: Session, context: GenerationContext, job: JobRow, owne
     """Run a job this worker holds the lease of, from the backend call to its stored results."""
     job_id = job.id
     try:
-        request = _request_for(job, context.storage, session)
+        request = request_for(job, context.storage, session)
     except (NotFound, StorageKeyNotFound):
         session.rollback()
         message = f"the source image {job.source_image_id} no longer exists"

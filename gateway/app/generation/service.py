@@ -56,7 +56,7 @@ def ensure_backend_available(registry: BackendRegistry, name: str) -> None:
         )
 
 
-def _create_job(
+def create_job(
     session: Session,
     *,
     mode: str,
@@ -105,7 +105,7 @@ def submit_generation(
     the write lock that the worker needs.
     """
     ensure_backend_available(registry, params.backend)
-    job = _create_job(
+    job = create_job(
         session,
         mode="generate",
         backend=params.backend,
@@ -149,7 +149,7 @@ def submit_edit(
         "batch_size": params.batch_size,
         "backend": params.backend,
     }
-    job = _create_job(
+    job = create_job(
         session,
         mode="edit",
         backend=params.backend,

@@ -59,6 +59,14 @@ class ImageLimits:
             object.__setattr__(self, "max_pixels", self.max_dimension**2 // 2)
 
 
+def generated_image_limits(max_bytes: int, max_dimension: int) -> ImageLimits:
+    """The limits on images the gateway makes itself (generated, edited, upscaled): any shape
+    within the side limit, a full square included, since no untrusted header is decoded."""
+    return ImageLimits(
+        max_bytes=max_bytes, max_dimension=max_dimension, max_pixels=max_dimension**2
+    )
+
+
 class ImageRejected(Exception):
     """An upload we refuse; `code` and `status` are what the API answers with."""
 

@@ -1,23 +1,34 @@
-"""POST /generate and /edit: queue generation jobs."""
+"""POST /generate, /edit and /images/{id}/upscale: queue generation jobs."""
 
 from __future__ import annotations
 
-from flask_restx import Namespace, Resource
+from flask_restx import Namespace, Resource, fields
 
 from gateway.app.accounts import quotas
 from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.generation import service
-from gateway.app.generation.params import parse_edit, parse_generate
+from gateway.app.generation.params import UPSCALE_FACTORS, parse_edit, parse_generate, parse_upscale
 from gateway.app.generation.service import Requester
+from gateway.app.generation.upscale import submit_upscale
 from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace(
-    "generation", description="Turn prompts (or edit instructions) into images", path="/"
+    "generation",
+    description="Turn prompts (or edit instructions) into images; upscale them",
+    path="/",
 )
 m = schemas.register(ns)
+m["UpscaleRequest"] = ns.model(
+    "UpscaleRequest",
+    {
+        "factor": fields.Integer(required=True, enum=list(UPSCALE_FACTORS), example=4),
+        "backend": m["EditRequest"]["backend"],
+    },
+    strict=True,
+)
 CIRCUIT_OPEN = (
     "The backend's circuit is open after repeated failures; retry after `Retry-After` seconds "
     "(SERVICE_UNAVAILABLE)"
@@ -87,5 +98,37 @@ class Edit(Resource):
             common.enqueue_generation,
             params,
             _requester(),
+        )
+        return accepted(job.id), 202
+
+
+@ns.route("/images/<string:image_id>/upscale")
+class Upscale(Resource):
+    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @ns.expect(m["UpscaleRequest"])
+    @ns.response(
+        202, "Upscale job queued: it makes one child image, pending review", m["JobAccepted"]
+    )
+    @ns.response(
+        400,
+        "Invalid factor or backend, or the result would exceed MAX_IMAGE_DIMENSION",
+        m["Error"],
+    )
+    @ns.response(404, "Image not found", m["Error"])
+    @ns.response(503, CIRCUIT_OPEN, m["Error"])
+    @api_access("generation.upscale")
+    @idempotent()
+    def post(self, image_id: str) -> tuple[dict, int]:
+        """Enlarge an image 2 or 4 times (local: resample and sharpen; ComfyUI and RunPod: an
+        upscale workflow); the result is a child image of it, pending review."""
+        params = parse_upscale(image_id, common.json_body(), common.settings())
+        context = common.generation()
+        job = submit_upscale(
+            db.session,
+            context.registry,
+            common.enqueue_generation,
+            params,
+            _requester(),
+            context.limits,
         )
         return accepted(job.id), 202

@@ -199,7 +199,7 @@ def register(ns: Namespace) -> dict[str, object]:
         {
             "job_id": fields.String(),
             "status": fields.String(enum=[str(s) for s in JobStatus]),
-            "mode": fields.String(enum=["generate", "edit"]),
+            "mode": fields.String(enum=["generate", "edit", "upscale"]),
             "progress": fields.Float(),
             "backend": fields.String(),
             "params": fields.Raw(),
@@ -259,7 +259,7 @@ def register(ns: Namespace) -> dict[str, object]:
     image_fields = {
         "id": fields.String(),
         "status": fields.String(enum=[str(s) for s in ImageStatus]),
-        "source": fields.String(enum=["generated", "edit", "upload"]),
+        "source": fields.String(enum=["generated", "edit", "upscale", "upload"]),
         "job_id": nullable(fields.String()),
         "prompt": nullable(fields.String()),
         "params": fields.Raw(),

@@ -10,7 +10,8 @@ from typing import Protocol
 class GenerationRequest:
     """What to make: one job's parameters, already validated by the service layer.
 
-    `source_image` (encoded PNG/JPEG/WebP bytes) and `instruction` are set only in edit mode.
+    `source_image` (encoded PNG/JPEG/WebP bytes) is set in edit and upscale mode, `instruction`
+    only in edit mode, `upscale_factor` (2 or 4) only in upscale mode.
     """
 
     job_id: str
@@ -25,10 +26,15 @@ class GenerationRequest:
     sampler: str = "euler"
     instruction: str | None = None
     source_image: bytes | None = None
+    upscale_factor: int | None = None
 
     @property
     def is_edit(self) -> bool:
-        return self.source_image is not None
+        return self.source_image is not None and self.upscale_factor is None
+
+    @property
+    def is_upscale(self) -> bool:
+        return self.source_image is not None and self.upscale_factor is not None
 
 
 @dataclass(frozen=True)

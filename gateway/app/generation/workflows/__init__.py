@@ -1,5 +1,11 @@
 """ComfyUI API-format workflow templates, shared by the ComfyUI and RunPod (worker-comfyui) backends.
 
+`txt2img` makes images, `edit` redraws an uploaded source, and `upscale` enlarges one with a x4
+upscale model (`RealESRGAN_x4plus.pth` in ComfyUI's `models/upscale_models`), then scales the
+result by `$model_scale_by` (factor / 4: 0.5 for x2, 1.0 for x4), so every factor ends at exactly
+factor x the source's size, as the local backend's resample does. (`$upscale_factor`, 2 or 4, is
+there for a template that scales in one step.)
+
 A template is a JSON graph in which a string value of the form `$name` is replaced by that request
 parameter with its type kept (`"$seed"` becomes an int), and `$name` inside a longer string is
 replaced as text. Operators may add templates next to these files.
@@ -17,6 +23,7 @@ from typing import Any
 from gateway.app.generation.backends.base import GenerationRequest
 
 _PLACEHOLDER = re.compile(r"\$([a-z_]+)")
+UPSCALE_MODEL_FACTOR = 4
 
 
 @cache
@@ -38,6 +45,8 @@ def _values(request: GenerationRequest, source_image_name: str | None) -> dict[s
         "sampler": request.sampler,
         "batch_size": request.batch_size,
         "source_image_name": source_image_name or "",
+        "upscale_factor": request.upscale_factor or 1,
+        "model_scale_by": (request.upscale_factor or UPSCALE_MODEL_FACTOR) / UPSCALE_MODEL_FACTOR,
     }
 
 
@@ -55,10 +64,11 @@ def _fill(node: object, values: dict[str, object]) -> object:
 
 
 def build_workflow(request: GenerationRequest, *, source_image_name: str | None = None) -> dict:
-    """The workflow graph for this request: `edit` when it carries a source image, else `txt2img`."""
-    name = "edit" if request.is_edit else "txt2img"
-    if request.is_edit and not source_image_name:
-        raise ValueError("an edit workflow needs the uploaded source image's name")
+    """The workflow graph for this request: `upscale` or `edit` when it carries a source image,
+    else `txt2img`."""
+    name = "upscale" if request.is_upscale else "edit" if request.is_edit else "txt2img"
+    if request.source_image is not None and not source_image_name:
+        raise ValueError(f"an {name} workflow needs the uploaded source image's name")
     return _fill(json.loads(_template(name)), _values(request, source_image_name))  # type: ignore[return-value]
 
 

@@ -24,6 +24,7 @@ from gateway.app.generation.backends.local.edits import (
 )
 from gateway.app.generation.backends.local.render import render_design
 from gateway.app.generation.backends.local.seeds import RENDERER_VERSION
+from gateway.app.generation.backends.local.upscale import upscale_png
 
 
 def encode_png(image: Image.Image) -> bytes:
@@ -51,7 +52,10 @@ class LocalBackend:
         self.version = f"{RENDERER_VERSION} (Pillow {PIL.__version__})"
 
     def generate(self, request: GenerationRequest, control: JobControl) -> GenerationOutput:
-        """Render (or edit) `batch_size` images; image i uses seed `request.seed + i`."""
+        """Render (or edit) `batch_size` images; image i uses seed `request.seed + i`. An upscale
+        makes its one image from the source alone."""
+        if request.is_upscale:
+            return self._upscale(request, control)
         count = request.batch_size
         source = None if request.source_image is None else decode_source(request.source_image)
         images: list[GeneratedImage] = []
@@ -67,6 +71,14 @@ class LocalBackend:
             images.append(GeneratedImage(data=encode_png(image), seed=seed))
             control.report_progress((i + 1) / count)
         return GenerationOutput(images=images)
+
+    def _upscale(self, request: GenerationRequest, control: JobControl) -> GenerationOutput:
+        assert request.source_image is not None and request.upscale_factor is not None
+        _check_running(control)
+        data = upscale_png(request.source_image, request.upscale_factor)
+        _check_running(control)
+        control.report_progress(1.0)
+        return GenerationOutput(images=[GeneratedImage(data=data, seed=request.seed)])
 
     def health(self) -> BackendHealth:
         """Always ok: the backend needs nothing but Pillow."""

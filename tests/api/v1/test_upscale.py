@@ -1,0 +1,105 @@
+"""POST /api/v1/images/{id}/upscale, through the in-process app (immediate queue)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import artwork
+
+
+def _upload(client: FlaskClient, headers: dict[str, str], width: int, height: int) -> str:
+    response = client.post(
+        "/api/v1/images",
+        data={"file": (io.BytesIO(artwork(width, height)), "design.png")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def _upscale(client: FlaskClient, headers: dict[str, str], image_id: str, body: object):
+    return client.post(f"/api/v1/images/{image_id}/upscale", json=body, headers=headers)
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_upscale_makes_one_pending_child_image_factor_times_larger(client, admin_headers, factor):
+    source_id = _upload(client, admin_headers, 200, 120)
+    response = _upscale(client, admin_headers, source_id, {"factor": factor})
+    assert response.status_code == 202
+    job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=admin_headers)
+    job = job.get_json()
+    assert (job["status"], job["mode"], job["source_image_id"]) == (
+        "completed",
+        "upscale",
+        source_id,
+    )
+    assert len(job["image_ids"]) == 1
+    child = client.get(f"/api/v1/images/{job['image_ids'][0]}", headers=admin_headers).get_json()
+    assert child["parent_id"] == source_id
+    assert (child["width"], child["height"]) == (200 * factor, 120 * factor)
+    assert (child["status"], child["source"], child["backend"]) == ("pending", "upscale", "local")
+    assert child["params"]["upscale_factor"] == factor
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"factor": 3}, "factor"),
+        ({"factor": 8}, "factor"),
+        ({"factor": "2"}, "factor"),
+        ({"factor": 2.0}, "factor"),
+        ({"factor": True}, "factor"),
+        ({}, "factor"),
+        ({"factor": 2, "backend": "dalle"}, "backend"),
+        ({"factor": 2, "backend": "runpod"}, "backend"),
+        ({"factor": 2, "scale": 2}, "scale"),
+    ],
+)
+def test_a_bad_factor_or_backend_is_a_400_naming_the_field(client, admin_headers, body, field):
+    source_id = _upload(client, admin_headers, 64, 64)
+    response = _upscale(client, admin_headers, source_id, body)
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["code"] == "VALIDATION_ERROR"
+    assert field in error["details"]["fields"]
+
+
+def test_upscale_of_an_unknown_image_is_404(client, admin_headers):
+    response = _upscale(client, admin_headers, "img_nope", {"factor": 2})
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "NOT_FOUND"
+
+
+def test_an_upscale_past_max_image_dimension_is_refused_before_any_job(client, admin_headers):
+    source_id = _upload(client, admin_headers, 2560, 64)
+    response = _upscale(client, admin_headers, source_id, {"factor": 4})
+    assert response.status_code == 400
+    error = response.get_json()
+    assert "10240x256" in error["error"] and "8192" in error["error"]
+    assert "factor" in error["details"]["fields"]
+    assert client.get("/api/v1/jobs", headers=admin_headers).get_json()["items"] == []
+    assert _upscale(client, admin_headers, source_id, {"factor": 2}).status_code == 202
+
+
+def test_the_same_idempotency_key_replays_the_first_upscale(client, admin_headers):
+    source_id = _upload(client, admin_headers, 64, 64)
+    headers = {**admin_headers, "Idempotency-Key": "upscale-once"}
+    first = _upscale(client, headers, source_id, {"factor": 2})
+    again = _upscale(client, headers, source_id, {"factor": 2})
+    assert first.status_code == again.status_code == 202
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(client.get("/api/v1/jobs", headers=admin_headers).get_json()["items"]) == 1
+    other = _upscale(client, headers, source_id, {"factor": 4})
+    assert other.status_code == 422
+
+
+def test_upscale_needs_the_generate_scope(client, admin_headers, viewer_headers):
+    source_id = _upload(client, admin_headers, 64, 64)
+    response = _upscale(client, viewer_headers, source_id, {"factor": 2})
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "FORBIDDEN"
