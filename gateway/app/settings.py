@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         "auto", validation_alias="PRINTIFY_UPLOAD_MODE"
     )
     catalog_cache_seconds: float = Field(86400, validation_alias="CATALOG_CACHE_SECONDS", ge=0)
+    pricing_country: str = Field(
+        "US", validation_alias="PRICING_COUNTRY", pattern=r"^[A-Z]{2}$|^REST_OF_THE_WORLD$"
+    )
     publish_max_attempts: int = Field(8, validation_alias="PUBLISH_MAX_ATTEMPTS", ge=1)
     publish_retry_base_seconds: float = Field(
         2, validation_alias="PUBLISH_RETRY_BASE_SECONDS", gt=0

@@ -295,6 +295,14 @@ class PrintifyClient:
             params={"show-out-of-stock": 1},
         )
 
+    def shipping(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
+        """Shipping profiles: variant ids, first and additional item costs, countries."""
+        return self._exchange(
+            "GET",
+            f"/catalog/blueprints/{blueprint_id}/print_providers/{provider_id}/shipping.json",
+            bucket=CATALOG,
+        )
+
     # -- uploads -----------------------------------------------------------------------------
 
     def upload_image(
@@ -312,6 +320,9 @@ class PrintifyClient:
             if upload.get("file_name") == file_name:
                 return upload
         return None
+
+    def archive_upload(self, upload_id: str) -> None:
+        self._exchange("POST", f"/uploads/{upload_id}/archive.json", repeatable=True)
 
     # -- products ----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The Printify catalog, browsed through the gateway and cached in the database.
 
-Blueprints, providers and variants rarely change, and catalog calls have their own small budget
+Blueprints, providers, variants and shipping rarely change, and catalog calls have their own small budget
 (100/min), so each answer is kept for `CATALOG_CACHE_SECONDS` and shared by every process. A stale
 entry still answers when Printify cannot be reached. Reads use the deferred engine and the fetch
 runs outside any transaction: a slow Printify never holds SQLite's write lock.
@@ -106,6 +106,12 @@ class Catalog:
         return self._cached(
             f"variants:{blueprint_id}:{provider_id}",
             lambda client: client.variants(blueprint_id, provider_id),
+        )
+
+    def shipping(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
+        return self._cached(
+            f"shipping:{blueprint_id}:{provider_id}",
+            lambda client: client.shipping(blueprint_id, provider_id),
         )
 
     def refresh(self) -> int:

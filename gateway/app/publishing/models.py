@@ -35,6 +35,7 @@ class ProductTemplate(db.Model):
     title_template: Mapped[str] = mapped_column(String(300), default="{title}")
     description_template: Mapped[str] = mapped_column(Text, default="{description}")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pricing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     catalog_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -94,6 +95,33 @@ class CatalogEntry(db.Model):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     data: Mapped[Any] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VariantCost(db.Model):
+    """A variant's production cost (cents) as Printify's last product answer gave it."""
+
+    __tablename__ = "variant_costs"
+
+    blueprint_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    print_provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    variant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cost: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    learned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VariantShipping(db.Model):
+    """First-item shipping (cents) of a variant to one country, from the catalog's shipping.json."""
+
+    __tablename__ = "variant_shipping"
+
+    blueprint_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    print_provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    variant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(String(40), primary_key=True)
+    first_item: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(8), default="USD")
+    learned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PrintifyEvent(db.Model):

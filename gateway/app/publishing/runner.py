@@ -47,7 +47,7 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.leases import LeaseHeartbeat
-from gateway.app.publishing import presenter, printfiles
+from gateway.app.publishing import presenter, pricing, printfiles
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.models import Publication
@@ -349,6 +349,7 @@ def _advance(context: PublishingContext, publication_id: str, owner: str) -> Non
         row = _load(context, publication_id)
     if row.status == PublicationStatus.CREATING:
         product = _create(context, client, row, owner)
+        pricing.learn_quietly(context.writer, product)
         _save(
             context,
             row.id,

@@ -25,7 +25,7 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus, can_move
 from gateway.app.pagination import PAGE_SIZE, Keyset
-from gateway.app.publishing import presenter, printfiles
+from gateway.app.publishing import presenter, pricing, printfiles
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.catalog import external_error
 from gateway.app.publishing.context import PublishingContext
@@ -58,6 +58,7 @@ def _start(
     template: ProductTemplate,
     principal: Principal,
     *,
+    snapshot: dict[str, Any],
     dry_run: bool,
     allow_low_resolution: bool,
     acknowledge_risk: bool,
@@ -94,7 +95,7 @@ def _start(
         id=publication_id,
         image_id=image.id,
         template_id=template.id,
-        template=product_templates.to_dict(template),
+        template=snapshot,
         status=PublicationStatus.QUEUED,
         dry_run=dry_run,
         marker=f"podgw-{publication_id.removeprefix('pub_')}",
@@ -187,7 +188,8 @@ def publish(
     options = _options(body)
     template = product_templates.get(session, _template_id(body))
     image = images.get(session, image_id)
-    publication = _start(session, context, image, template, principal, **options)
+    snapshot = pricing.priced(session, product_templates.to_dict(template), context.settings)
+    publication = _start(session, context, image, template, principal, snapshot=snapshot, **options)
     publication_id = publication.id
     session.commit()
     # Read before the commit: touching the expired object would reopen (and, on SQLite, lock)
@@ -216,10 +218,13 @@ def batch_publish(
     image_ids = v.ids(body.get("image_ids"))
     options = _options(body)
     template = product_templates.get(session, _template_id(body))
+    snapshot = pricing.priced(session, product_templates.to_dict(template), context.settings)
     started: dict[str, str] = {}
 
     def publish_one(image: Image) -> None:
-        started[image.id] = _start(session, context, image, template, principal, **options).id
+        started[image.id] = _start(
+            session, context, image, template, principal, snapshot=snapshot, **options
+        ).id
 
     already = {ImageStatus.PUBLISHING, ImageStatus.PUBLISHED}
     result: BatchResult = run_batch(

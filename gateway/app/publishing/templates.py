@@ -1,7 +1,8 @@
 """Product templates: validated field by field, then against Printify's catalog, when saved.
 
-A template names a blueprint, a print provider, the enabled variants with prices (integer cents), the
-print position and the design's placement on it, and how a product's title, description and tags are
+A template names a blueprint, a print provider, the enabled variants with prices (integer cents) or
+a pricing rule that prices them from their production cost (`publishing.pricing_rules`), the print
+position and the design's placement on it, and how a product's title, description and tags are
 filled from the image. Saving checks every variant against the catalog (out-of-stock ones count: they
 come back in stock) and that the position is a placeholder of each, and keeps the print area's pixel
 size. With no Printify token the catalog cannot be asked: the template is kept unchecked and must
@@ -26,10 +27,10 @@ from gateway.app.errors import Conflict, NotFound, ValidationFailed
 from gateway.app.pagination import Keyset
 from gateway.app.publishing.catalog import Catalog, CatalogUnavailable
 from gateway.app.publishing.models import ProductTemplate
+from gateway.app.publishing.pricing_rules import MAX_PRICE_CENTS, parse_rule, require_prices
 from gateway.app.publishing.printfiles import Placement
 
 MAX_VARIANTS = 500
-MAX_PRICE_CENTS = 10_000_000
 MAX_TEMPLATE_LENGTH = 300
 MAX_NAME_LENGTH = 120
 MAX_POSITION_LENGTH = 32
@@ -54,6 +55,7 @@ FIELDS = {
     "title_template",
     "description_template",
     "tags",
+    "pricing",
 }
 
 
@@ -75,9 +77,10 @@ def _placement(value: object) -> dict[str, float]:
 
 
 def _variants(value: object) -> list[dict[str, int]]:
+    """`{id, price}` each, or `{id}` alone for a variant the pricing rule prices."""
     if not isinstance(value, list) or not value:
         raise ValidationFailed(
-            "variants must be a non-empty list of {id, price}", {"variants": "must not be empty"}
+            "variants must be a non-empty list of {id, price?}", {"variants": "must not be empty"}
         )
     if len(value) > MAX_VARIANTS:
         raise ValidationFailed(
@@ -91,12 +94,15 @@ def _variants(value: object) -> list[dict[str, int]]:
             raise ValidationFailed(f"{field} must be an object", {field: "must be an object"})
         v.refuse_unknown(item, {"id", "price"})
         variant_id = v.integer(item.get("id"), f"{field}.id", minimum=1, maximum=MAX_CATALOG_ID)
-        price = v.integer(item.get("price"), f"{field}.price", minimum=0, maximum=MAX_PRICE_CENTS)
         if variant_id in seen:
             raise ValidationFailed(
                 f"{field}.id: variant {variant_id} is listed twice", {f"{field}.id": "duplicate"}
             )
         seen.add(variant_id)
+        if item.get("price") is None:
+            result.append({"id": variant_id})
+            continue
+        price = v.integer(item.get("price"), f"{field}.price", minimum=0, maximum=MAX_PRICE_CENTS)
         result.append({"id": variant_id, "price": price})
     return result
 
@@ -168,6 +174,7 @@ def parse(body: Mapping[str, Any], *, current: ProductTemplate | None = None) ->
             allow_markup=True,
         ),
         "tags": errors.check(v.tags, merged.get("tags") or []),
+        "pricing": errors.check(parse_rule, merged.get("pricing")),
     }
     if "placeholder" in body:
         fields["placeholder"] = errors.check(_placeholder, body["placeholder"])
@@ -177,6 +184,9 @@ def parse(body: Mapping[str, Any], *, current: ProductTemplate | None = None) ->
             "height": current.placeholder_height,
         }
     errors.raise_if_any()
+    rule = fields["pricing"]
+    fields["pricing"] = rule.to_dict() if rule is not None else None
+    require_prices(fields["variants"], rule)
     return fields
 
 
@@ -351,6 +361,7 @@ def to_dict(template: ProductTemplate) -> dict[str, Any]:
         "title_template": template.title_template,
         "description_template": template.description_template,
         "tags": template.tags,
+        "pricing": template.pricing,
         "catalog_checked": template.catalog_checked_at is not None,
         "catalog_checked_at": isoformat(template.catalog_checked_at),
         "created_by": template.created_by,

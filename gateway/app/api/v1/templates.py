@@ -16,9 +16,15 @@ from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
 from gateway.app.images import service as images
+from gateway.app.publishing import pricing
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.context import current as context
+from gateway.app.publishing.pricing_rules import (
+    DEFAULT_ROUND_TO_CENTS,
+    MAX_MARKUP_PERCENT,
+    MAX_PRICE_CENTS,
+)
 from gateway.app.security import api_access, require_principal
 
 templates_ns = Namespace("templates", description="Product templates (admin changes them)")
@@ -30,11 +36,81 @@ variant_model = templates_ns.model(
         "id": fields.Integer(
             required=True, description="Printify catalog variant id", **catalog_id
         ),
-        "price": fields.Integer(
-            required=True, min=0, max=product_templates.MAX_PRICE_CENTS, description="integer cents"
+        "price": nullable(
+            fields.Integer(
+                min=0,
+                max=MAX_PRICE_CENTS,
+                description="integer cents; leave it out (or null) for the pricing rule to price",
+            )
         ),
     },
     strict=True,
+)
+pricing_model = templates_ns.model(
+    "PricingRule",
+    {
+        "markup_percent": nullable(
+            fields.Float(
+                min=0,
+                max=MAX_MARKUP_PERCENT,
+                description="price = production cost x (1 + markup_percent / 100); "
+                "required when a variant has no price of its own",
+            )
+        ),
+        "round_to_cents": nullable(
+            fields.Integer(
+                min=0,
+                max=99,
+                default=DEFAULT_ROUND_TO_CENTS,
+                description="the rule's price is rounded up to end in these cents (99: 12.99); "
+                "null: to the whole cent",
+            )
+        ),
+        "min_profit_cents": nullable(
+            fields.Integer(
+                min=0,
+                max=MAX_PRICE_CENTS,
+                description="publishing refuses a variant earning less (price - cost - shipping)",
+            )
+        ),
+    },
+    strict=True,
+)
+figures_model = templates_ns.model(
+    "VariantPricing",
+    {
+        "id": fields.Integer(),
+        "title": nullable(fields.String(description="null until a cost is learned")),
+        "price": nullable(fields.Integer(description="cents; null: rule price, cost unknown")),
+        "cost": nullable(fields.Integer(description="production cost, cents")),
+        "shipping": nullable(fields.Integer(description="first item to PRICING_COUNTRY, cents")),
+        "profit": nullable(fields.Integer(description="price - cost - shipping, cents")),
+        "margin_percent": nullable(fields.Float(description="profit / price x 100")),
+        "known": fields.Boolean(description="whether the production cost is known"),
+        "rule_priced": fields.Boolean(description="priced by the template's rule"),
+        "below_min_profit": fields.Boolean(),
+    },
+)
+pricing_view_fields = {
+    "template_id": fields.String(),
+    "currency": fields.String(example="USD"),
+    "country": fields.String(example="US", description="PRICING_COUNTRY"),
+    "pricing": nullable(fields.Nested(pricing_model)),
+    "variants": fields.List(fields.Nested(figures_model)),
+}
+pricing_view = templates_ns.model("TemplatePricing", pricing_view_fields)
+learned_model = templates_ns.model(
+    "PricingLearned",
+    {
+        "shipping_variants": fields.Integer(description="variants whose shipping was learned"),
+        "draft_product_id": nullable(
+            fields.String(description="the throwaway draft made (and deleted) to read costs")
+        ),
+    },
+)
+refreshed_view = templates_ns.model(
+    "TemplatePricingRefreshed",
+    {**pricing_view_fields, "learned": fields.Nested(learned_model)},
 )
 placement_descriptions = {
     "x": "centre, fraction of the print area width",
@@ -92,6 +168,9 @@ template_fields = {
         description="HTML; {title} {description} {prompt} {tags}",
     ),
     "tags": nullable(schemas.tag_list()),
+    "pricing": nullable(
+        fields.Nested(pricing_model, description="price variants from their cost; null: none")
+    ),
 }
 template_input = templates_ns.model("TemplateInput", template_fields, strict=True)
 template_update = templates_ns.model(
@@ -208,3 +287,32 @@ class TemplateReadiness(Resource):
         template = product_templates.get(db.session, template_id)
         image = images.get(db.session, image_id)
         return publications.readiness_for(context(), image, template).to_dict()
+
+
+@templates_ns.route("/<string:template_id>/pricing")
+class TemplatePricing(Resource):
+    @templates_ns.response(
+        200, "Price, cost, shipping, profit and margin per variant", pricing_view
+    )
+    @templates_ns.response(404, "Unknown template", t["Error"])
+    @api_access("templates.pricing")
+    def get(self, template_id: str) -> dict:
+        """Each variant's price, learned cost and shipping, profit and margin (null until known)."""
+        template = product_templates.to_dict(product_templates.get(db.session, template_id))
+        return pricing.view(db.session, template, context().settings.pricing_country)
+
+
+@templates_ns.route("/<string:template_id>/pricing/refresh")
+class TemplatePricingRefresh(Resource):
+    @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
+    @templates_ns.response(200, "Costs and shipping learned; the new figures", refreshed_view)
+    @templates_ns.response(404, "Unknown template", t["Error"])
+    @templates_ns.response(502, "Printify refused", t["Error"])
+    @templates_ns.response(503, "Printify not configured, unreachable or busy", t["Error"])
+    @api_access("templates.pricing_refresh")
+    @idempotent()
+    def post(self, template_id: str) -> dict:
+        """Learn costs now: shipping from the catalog; production costs no product answer gave
+        yet from a throwaway draft product with the template's variants, deleted at once."""
+        template = product_templates.to_dict(product_templates.get(db.session, template_id))
+        return pricing.refresh(db.session, context(), template)
