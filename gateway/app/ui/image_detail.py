@@ -41,6 +41,7 @@ from gateway.app.review.queries import ReviewQuery
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
 from gateway.app.ui.forms import PublishForm
+from gateway.app.ui.previews import preview_panels
 from gateway.app.ui.review import (
     Card,
     fragment,
@@ -76,6 +77,7 @@ def _publishing_context(
     context = publishing_context()
     templates = product_templates.list_all(db.session)
     return {
+        "previews": preview_panels(image, templates),
         "readiness": [
             (template, publications.readiness_for(context, image, template).to_dict())
             for template in templates
