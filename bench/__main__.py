@@ -16,6 +16,7 @@ from bench import (
     bench_image_pipeline,
     bench_job_path,
     bench_load,
+    bench_preview,
     bench_print_files,
     bench_publish_pacing,
     bench_review_queue,
@@ -57,6 +58,11 @@ BENCHMARKS = (
         "print files (1024x1024 -> 4500x5400 and 5400x7200 PNG @ 300 DPI)",
         bench_print_files,
         ("--runs", "1", "--canvas", "tee", "--scale", "0.1"),
+    ),
+    Benchmark(
+        "mockup preview (1024 px WebP, cold and cached) against the tee's 4500x5400 print file",
+        bench_preview,
+        ("--runs", "1", "--scale", "0.1"),
     ),
     Benchmark(
         "publish pacing (250 publications against the emulator's limits)",

@@ -58,6 +58,5 @@ class ImagePreview(Resource):
         headers = {"ETag": quote_etag(spec.key), "Cache-Control": mockups.CACHE_CONTROL}
         if request.if_none_match.contains(spec.key):
             return Response(status=304, headers=headers)
-        return Response(
-            mockups.preview(context, spec), mimetype=mockups.MEDIA_TYPE, headers=headers
-        )
+        data = mockups.preview(mockups.cache_for(context), context.storage, spec)
+        return Response(data, mimetype=mockups.MEDIA_TYPE, headers=headers)
