@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -106,6 +107,18 @@ class TemplateForm(FlaskForm):
     title_template = StringField("Title", default="{title}")
     description_template = TextAreaField("Description", default="{description}")
     tags = StringField("Tags")
+    price_mode = RadioField(
+        "Pricing",
+        choices=[
+            SelectChoice("explicit", "Explicit prices"),
+            SelectChoice("rule", "Markup rule over Printify's cost"),
+        ],
+        default="explicit",
+        validate_choice=False,
+    )
+    markup_percent = StringField("Markup %")
+    round_to_cents = StringField("Price ends in (cents)", default="99")
+    min_profit = StringField("Minimum profit per sale")
 
 
 class ConfirmForm(FlaskForm):
