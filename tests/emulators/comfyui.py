@@ -4,7 +4,8 @@ Run it as `python -m tests.emulators.comfyui --port 0 [--output-dir D] [--input-
 queue, history and node cache live in memory, as in ComfyUI, so a real restart loses them while
 files in the output and input directories stay. Rendering is cheap on purpose: every image is a
 solid colour derived from (seed, batch index), with that pair stored in a PNG text chunk
-(`emulator`) so tests can tell which seed made which image.
+(`emulator`) so tests can tell which seed made which image. An upscale graph (LoadImage, an
+upscale model, ImageScaleBy) writes the loaded image's own pixels at the size its nodes make.
 
 Fault knobs are set with `POST /_emulator/config` (`{"reset": true}` restores defaults and zeroes
 the stats, `{"wipe": true}` does what a restart does to queue, history, cache and the running
@@ -42,6 +43,14 @@ from PIL.PngImagePlugin import PngInfo
 VERSION = "0.3.64"
 SAMPLERS = ["euler", "euler_ancestral", "heun", "dpm_2", "dpmpp_2m", "dpmpp_sde", "ddim", "uni_pc"]
 SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform"]
+UPSCALE_METHODS = ["nearest-exact", "bilinear", "area", "bicubic", "lanczos"]
+RESAMPLING = {
+    "nearest-exact": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "area": Image.Resampling.BOX,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
 DEFAULT_KNOBS: dict[str, Any] = {
     "execution_time": 0.1,  # seconds per prompt, spread over the sampler steps
     "first_prompt_delay": 0.0,  # extra seconds for the first prompt after start (model loading)
@@ -59,6 +68,7 @@ DEFAULT_KNOBS: dict[str, Any] = {
     "down": False,  # 503 for every route
     "hang": False,  # every route waits until hang is cleared
     "models": ["sd_xl_base_1.0.safetensors", "v1-5-pruned-emaonly.safetensors"],
+    "upscale_models": ["RealESRGAN_x4plus.pth", "4x-UltraSharp.pth", "RealESRGAN_x2plus.pth"],
 }
 TERMINAL_EVENTS = ("execution_success", "execution_error", "execution_interrupted")
 UUID_FORM = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -101,6 +111,15 @@ NODES = {
     "VAEDecode": NodeSpec({"samples": "LATENT", "vae": "VAE"}, ("IMAGE",)),
     "VAEEncode": NodeSpec({"pixels": "IMAGE", "vae": "VAE"}, ("LATENT",)),
     "LoadImage": NodeSpec({"image": "combo:input_files"}, ("IMAGE", "MASK")),
+    "UpscaleModelLoader": NodeSpec({"model_name": "combo:upscale_models"}, ("UPSCALE_MODEL",)),
+    "ImageUpscaleWithModel": NodeSpec(
+        {"upscale_model": "UPSCALE_MODEL", "image": "IMAGE"}, ("IMAGE",)
+    ),
+    "ImageScaleBy": NodeSpec(
+        {"image": "IMAGE", "upscale_method": "combo:upscale_methods", "scale_by": "FLOAT"},
+        ("IMAGE",),
+        limits={"scale_by": (0.01, 8.0)},
+    ),
     "SaveImage": NodeSpec({"images": "IMAGE", "filename_prefix": "STRING"}, (), output_node=True),
     "PreviewImage": NodeSpec({"images": "IMAGE"}, (), output_node=True),
 }
@@ -550,8 +569,10 @@ class ComfyUIEmulator:
     # ---- validation (execution.validate_prompt) ---------------------------------------------
 
     def _combo(self, kind: str) -> list[str]:
-        if kind == "combo:models":
-            return list(self.knobs["models"])
+        if kind in ("combo:models", "combo:upscale_models"):
+            return list(self.knobs[kind.removeprefix("combo:")])
+        if kind == "combo:upscale_methods":
+            return UPSCALE_METHODS
         if kind == "combo:samplers":
             return SAMPLERS
         if kind == "combo:schedulers":
@@ -876,9 +897,23 @@ class ComfyUIEmulator:
             w, h, n = int(inputs["width"]), int(inputs["height"]), int(inputs["batch_size"])
             return ({"width": w, "height": h, "batch": n, "seed": None},), None
         if kind == "LoadImage":
-            with Image.open(self.dirs["input"] / inputs["image"]) as source:
+            path = self.dirs["input"] / inputs["image"]
+            with Image.open(path) as source:
                 w, h = source.size
-            return ({"width": w, "height": h, "batch": 1, "seed": None}, {"mask": True}), None
+            pixels = {"width": w, "height": h, "batch": 1, "seed": None, "file": str(path)}
+            return (pixels, {"mask": True}), None
+        if kind == "UpscaleModelLoader":
+            name = inputs["model_name"]
+            return ({"model": name, "scale": model_scale(name)},), None
+        if kind == "ImageUpscaleWithModel":
+            image, scale = inputs["image"], inputs["upscale_model"]["scale"]
+            return (
+                {**image, "width": image["width"] * scale, "height": image["height"] * scale},
+            ), None
+        if kind == "ImageScaleBy":
+            image, by = inputs["image"], float(inputs["scale_by"])
+            scaled = {"width": round(image["width"] * by), "height": round(image["height"] * by)}
+            return ({**image, **scaled, "method": inputs["upscale_method"]},), None
         if kind in ("VAEEncode", "VAEDecode"):
             return (dict(inputs["pixels" if kind == "VAEEncode" else "samples"]),), None
         if kind == "KSampler":
@@ -924,16 +959,34 @@ class ComfyUIEmulator:
         saved = []
         seed = images["seed"] if images["seed"] is not None else 0
         for index in range(images["batch"]):
-            digest = hashlib.sha256(f"{seed}:{index}".encode()).digest()
-            image = Image.new("RGB", (images["width"], images["height"]), tuple(digest[:3]))
             info = PngInfo()
             info.add_text("prompt", json.dumps(run.graph))
             info.add_text("emulator", json.dumps({"seed": seed, "batch_index": index}))
+            image = _pixels(images, seed, index)
             filename = f"{name}_{counter:05}_.png"
             image.save(folder / filename, pnginfo=info, compress_level=1)
             saved.append({"filename": filename, "subfolder": subfolder, "type": kind})
             counter += 1
         return saved
+
+
+def model_scale(name: str) -> int:
+    """An upscale model's factor, as its file name states it (`4x-UltraSharp`, `..._x2plus`)."""
+    match = re.search(r"(?:^|[^0-9])(\d)x|x(\d)(?:[^0-9]|$)", name)
+    return int(match.group(1) or match.group(2)) if match else 4
+
+
+def _pixels(images: dict[str, Any], seed: int, index: int) -> Image.Image:
+    """What a SaveImage writes: a loaded image that no sampler redrew keeps its own pixels,
+    resized to the size the scaling nodes made (upscale models do no better here than the named
+    resampling); anything sampled is a solid colour from (seed, index)."""
+    size = (images["width"], images["height"])
+    if images.get("file") and images["seed"] is None:
+        with Image.open(images["file"]) as source:
+            method = RESAMPLING.get(images.get("method", "lanczos"), Image.Resampling.LANCZOS)
+            return source.convert("RGB").resize(size, method)
+    digest = hashlib.sha256(f"{seed}:{index}".encode()).digest()
+    return Image.new("RGB", size, tuple(digest[:3]))
 
 
 def _is_loopback(host: str | None) -> bool:

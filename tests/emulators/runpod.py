@@ -614,7 +614,10 @@ def comfyui_handler(job_input: Any, cfg: Config, files_url: str) -> tuple[dict, 
     if cfg.outcome == "no_images":
         return {"images": [], "status": "success_no_images"}, {}
     rendered = [
-        (f"{prefix}_{i + 1:05d}_.png", render_png(width, height, seed + i, source))
+        (
+            f"{prefix}_{i + 1:05d}_.png",
+            render_png(width, height, seed + i, source) if seed is not None else _png(source),
+        )
         for width, height, batch, seed, prefix, source in plans
         for i in range(batch)
     ]
@@ -654,7 +657,17 @@ def _upload(images: list[dict]) -> tuple[dict[str, Image.Image], list[str]]:
     return uploaded, problems
 
 
-Plan = tuple[int, int, int, int, str, Image.Image | None]
+# (width, height, batch, seed, filename prefix, source): a sampled chain has a seed; an upscale
+# chain has none, and its source is already the enlarged image.
+Plan = tuple[int, int, int, int | None, str, Image.Image | None]
+UPSCALE_METHODS = {
+    "nearest-exact": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "area": Image.Resampling.BOX,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+UPSCALE_MODELS = {"RealESRGAN_x4plus.pth": 4, "4x-UltraSharp.pth": 4, "RealESRGAN_x2plus.pth": 2}
 
 
 def _linked(workflow: dict, value: object) -> tuple[str, dict] | None:
@@ -680,6 +693,12 @@ def _plan(workflow: object, uploaded: dict[str, Image.Image]) -> list[Plan] | st
         inputs = save.get("inputs") or {}
         prefix = str(inputs.get("filename_prefix", "ComfyUI"))
         decoded = _linked(workflow, inputs.get("images"))
+        if decoded and decoded[1].get("class_type") in ("ImageScaleBy", "ImageUpscaleWithModel"):
+            upscaled = _upscale_plan(workflow, decoded[1], uploaded, prefix)
+            if isinstance(upscaled, str):
+                return upscaled
+            plans.append(upscaled)
+            continue
         sampler = decoded and _linked(workflow, (decoded[1].get("inputs") or {}).get("samples"))
         if not sampler or sampler[1].get("class_type") != "KSampler":
             return "no KSampler node in the workflow"
@@ -705,6 +724,55 @@ def _plan(workflow: object, uploaded: dict[str, Image.Image]) -> list[Plan] | st
             return f"Node EmptyLatentImage: {width}x{height} x{batch} is out of range"
         plans.append((width, height, batch, seed, prefix, None))
     return plans
+
+
+def _upscale_plan(
+    workflow: dict, node: dict, uploaded: dict[str, Image.Image], prefix: str
+) -> Plan | str:
+    """An upscale chain (ImageScaleBy and ImageUpscaleWithModel nodes down to a LoadImage),
+    checked as ComfyUI would and "run": the source resized to the size the chain makes."""
+    steps: list[tuple[float, Image.Resampling]] = []
+    while node.get("class_type") != "LoadImage":
+        kind, inputs = node.get("class_type"), node.get("inputs") or {}
+        if kind == "ImageScaleBy":
+            method, scale_by = inputs.get("upscale_method"), inputs.get("scale_by")
+            if method not in UPSCALE_METHODS:
+                return f"Node ImageScaleBy: upscale_method: '{method}' not in list"
+            if not isinstance(scale_by, int | float) or not 0.01 <= scale_by <= 8.0:
+                return f"Node ImageScaleBy: scale_by {scale_by!r} is not between 0.01 and 8.0"
+            steps.append((float(scale_by), UPSCALE_METHODS[method]))
+        elif kind == "ImageUpscaleWithModel":
+            loader = _linked(workflow, inputs.get("upscale_model"))
+            name = loader and (loader[1].get("inputs") or {}).get("model_name")
+            if not loader or loader[1].get("class_type") != "UpscaleModelLoader":
+                return "Node ImageUpscaleWithModel: upscale_model must come from UpscaleModelLoader"
+            if name not in UPSCALE_MODELS:
+                return f"Node UpscaleModelLoader: model_name: '{name}' not in list"
+            steps.append((float(UPSCALE_MODELS[name]), Image.Resampling.LANCZOS))
+        else:
+            return f"Node {kind}: not an image source or scaling node"
+        linked = _linked(workflow, inputs.get("image"))
+        if linked is None:
+            return f"Node {kind}: image input is not linked"
+        node = linked[1]
+    name = (node.get("inputs") or {}).get("image")
+    if name not in uploaded:
+        return f"Node LoadImage: image - Invalid image file: {name}"
+    picture = uploaded[name].convert("RGB")
+    for scale_by, method in reversed(steps):
+        size = (round(picture.width * scale_by), round(picture.height * scale_by))
+        if not (1 <= size[0] <= 16384 and 1 <= size[1] <= 16384):
+            return f"Node ImageScaleBy: {size[0]}x{size[1]} is out of range"
+        picture = picture.resize(size, method)
+    return (picture.width, picture.height, 1, None, prefix, picture)
+
+
+def _png(picture: Image.Image | None) -> bytes:
+    """An upscale chain's result as worker-comfyui returns it (PNG)."""
+    assert picture is not None, "an upscale plan carries its image"
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 def render_png(width: int, height: int, seed: int, source: Image.Image | None) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 import websocket
+from PIL import Image
 
 from gateway.app.generation.backends.base import GenerationRequest
 from gateway.app.generation.workflows import build_workflow
@@ -340,3 +342,75 @@ def test_an_output_failing_validation_is_skipped_while_the_others_run(
     assert answer.status_code == 200
     assert answer.json()["node_errors"]["10"]["errors"][0]["type"] == "required_input_missing"
     assert list(entry["outputs"]) == ["9"]
+
+
+def _upload_source(emulator: EmulatorProcess, name: str, size: tuple[int, int]) -> bytes:
+    picture = Image.new("RGB", size, (200, 30, 60))
+    picture.paste((20, 40, 220), (0, 0, size[0] // 2, size[1]))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    files = {"image": (name, buffer.getvalue(), "image/png")}
+    requests.post(
+        f"{emulator.url}/upload/image", files=files, data={"overwrite": "true"}, timeout=5
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_the_upscale_workflow_saves_the_source_enlarged_by_its_factor(
+    emulator: EmulatorProcess, factor: int
+) -> None:
+    _upload_source(emulator, "up.png", (40, 30))
+    graph = build_workflow(
+        GenerationRequest(
+            job_id="up",
+            prompt="p",
+            width=8,
+            height=8,
+            seed=1,
+            source_image=b"png",
+            upscale_factor=factor,
+        ),
+        source_image_name="up.png",
+    )
+    entry = finished(emulator, queue(emulator, graph).json()["prompt_id"])
+    [saved] = entry["outputs"]["5"]["images"]
+    png = requests.get(f"{emulator.url}/view", params=saved, timeout=5)
+    result = Image.open(io.BytesIO(png.content))
+
+    assert entry["status"]["status_str"] == "success"
+    assert result.size == (40 * factor, 30 * factor)
+    assert result.convert("RGB").getpixel((1, 1)) == (20, 40, 220)
+    assert result.convert("RGB").getpixel((result.width - 2, 1)) == (200, 30, 60)
+
+
+def test_an_upscale_graph_is_validated_like_any_other(emulator: EmulatorProcess) -> None:
+    _upload_source(emulator, "up.png", (40, 30))
+    graph = build_workflow(
+        GenerationRequest(
+            job_id="bad",
+            prompt="p",
+            width=8,
+            height=8,
+            seed=1,
+            source_image=b"png",
+            upscale_factor=2,
+        ),
+        source_image_name="up.png",
+    )
+    graph["2"]["inputs"]["model_name"] = "missing_x4.pth"
+    graph["4"]["inputs"]["scale_by"] = 9.5
+    graph["4"]["inputs"]["upscale_method"] = "magic"
+    rejected = queue(emulator, graph)
+
+    assert rejected.status_code == 400
+    errors = rejected.json()["node_errors"]
+    assert errors["2"]["errors"][0]["type"] == "value_not_in_list"
+    assert {e["type"] for e in errors["4"]["errors"]} == {
+        "value_not_in_list",
+        "value_bigger_than_max",
+    }
+    info = requests.get(f"{emulator.url}/object_info/UpscaleModelLoader", timeout=5).json()
+    assert (
+        "RealESRGAN_x4plus.pth" in info["UpscaleModelLoader"]["input"]["required"]["model_name"][0]
+    )

@@ -310,3 +310,60 @@ def test_webhook_fires_on_failure_and_retries_non_200(emulator: EmulatorProcess,
     assert body["input"] == {"workflow": WORKFLOW} and "error" in body
     stats = requests.get(f"{emulator.url}/_emulator/stats").json()
     assert stats["webhook_attempts"] == 2 and stats["webhook_deliveries"] == 1
+
+
+def _upscale_input(factor: int, size: tuple[int, int] = (30, 20)) -> dict:
+    picture = Image.new("RGB", size, (200, 30, 60))
+    picture.paste((20, 40, 220), (0, 0, size[0] // 2, size[1]))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    request = GenerationRequest(
+        job_id="up",
+        prompt="p",
+        width=8,
+        height=8,
+        seed=1,
+        source_image=buffer.getvalue(),
+        upscale_factor=factor,
+    )
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return {
+        "workflow": build_workflow(request, source_image_name="src.png"),
+        "images": [{"name": "src.png", "image": encoded}],
+    }
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_an_upscale_workflow_returns_the_source_enlarged_by_its_factor(
+    api: str, factor: int
+) -> None:
+    done = finished(api, submit(api, _upscale_input(factor)))
+    [image] = done["output"]["images"]
+    result = Image.open(io.BytesIO(base64.b64decode(image["data"]))).convert("RGB")
+
+    assert done["status"] == "COMPLETED"
+    assert image["filename"] == "pod_up_00001_.png"
+    assert result.size == (30 * factor, 20 * factor)
+    assert result.getpixel((1, 1)) == (20, 40, 220)
+    assert result.getpixel((result.width - 2, 1)) == (200, 30, 60)
+
+
+@pytest.mark.parametrize(
+    ("node", "name", "value", "message"),
+    [
+        ("2", "model_name", "missing_x4.pth", "'missing_x4.pth' not in list"),
+        ("4", "scale_by", 9.5, "scale_by 9.5 is not between"),
+        ("4", "upscale_method", "magic", "'magic' not in list"),
+        ("1", "image", "elsewhere.png", "Invalid image file: elsewhere.png"),
+    ],
+)
+def test_an_upscale_workflow_that_comfyui_would_refuse_fails_the_job(
+    api: str, node: str, name: str, value: object, message: str
+) -> None:
+    job_input = _upscale_input(2)
+    job_input["workflow"][node]["inputs"][name] = value
+    done = finished(api, submit(api, job_input))
+
+    assert done["status"] == "FAILED"
+    assert done["error"] == "Workflow validation failed"
+    assert message in done["output"]["details"][0]
