@@ -9,6 +9,7 @@ import pytest
 
 from gateway.app.publishing import pricing
 from tests.ui.conftest import csrf_token
+from tests.ui.test_publishing_ui import page, upload
 from tests.ui.test_templates_page import field_error, offline_form, post, stored
 
 LEARNED = {
@@ -99,3 +100,25 @@ def test_refresh_costs_needs_the_csrf_token_and_says_printify_is_not_configured(
     response = client.post(url, data={"csrf_token": token}, follow_redirects=True)
     assert "Costs could not be learned" in response.get_data(as_text=True)
     assert "Printify is not configured" in response.get_data(as_text=True)
+
+
+def test_the_review_detail_page_shows_price_cost_and_profit_per_template(
+    app, client, login, make_key, make_template
+):
+    image_id = upload(client, {"X-API-Key": make_key()})
+    explicit = make_template("Tee, front")
+    by_rule = make_template(
+        "Tee by rule",
+        variants=[{"id": 12100}],
+        pricing={"markup_percent": 100, "min_profit_cents": 800},
+    )
+    pricing.learn_product(app.extensions["publishing"].writer, LEARNED)
+    login(client, "viewer")
+    text = page(client, f"/review/images/{image_id}")
+    section = re.search(r'<section id="template-pricing".*?</section>', text, re.S).group(0)
+    tee = re.search(rf'data-template-id="{explicit}".*?</table>', section, re.S).group(0)
+    row = re.search(r'<tr data-variant-id="12100"[^>]*>(.*?)</tr>', tee, re.S).group(1)
+    cells = [cell.strip() for cell in re.findall(r"<td class=\"num[^\"]*\">([^<]*)", row)]
+    assert cells == ["24.99", "11.50", "—", "13.49", "54.0 %"]
+    rule = re.search(rf'data-template-id="{by_rule}".*?</table>', section, re.S).group(0)
+    assert "cost + 100 %" in rule and "23.99" in rule and "below minimum" not in rule

@@ -42,6 +42,7 @@ from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
 from gateway.app.ui.forms import PublishForm
 from gateway.app.ui.previews import preview_panels
+from gateway.app.ui.pricing_panels import pricing_panels
 from gateway.app.ui.review import (
     Card,
     fragment,
@@ -94,6 +95,7 @@ def _publishing_context(
         "pretty_json": pretty_json,
         "publish_form": form or PublishForm(),
         "publish_error": refusal,
+        **pricing_panels(db.session, context.settings, templates),
     }
 
 
