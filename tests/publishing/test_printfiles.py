@@ -181,7 +181,36 @@ def test_readiness_to_dict_is_rounded_json_data():
         "warnings": [
             "source is 1024 px wide; printed 15.0 in wide it gives 68 DPI, below the 150 DPI floor"
         ],
+        "upscale_for_print": {
+            "needed": True,
+            "factor": None,
+            "reachable": False,
+            "allowed": [2, 4],
+        },
     }
+
+
+@pytest.mark.parametrize(
+    ("source_width", "needed", "factor", "reachable"),
+    [
+        (4500, False, None, True),
+        (2250, True, 2, True),
+        (2249, True, 4, True),
+        (1124, True, None, False),
+    ],
+)
+def test_readiness_names_the_smallest_upscale_factor_reaching_the_print_dpi(
+    source_width, needed, factor, reachable
+):
+    advice = readiness(source_width, source_width, 4500, 5400, Placement()).upscale_for_print
+
+    assert (advice.needed, advice.factor, advice.reachable) == (needed, factor, reachable)
+
+
+def test_readiness_never_advises_a_factor_the_size_limits_forbid():
+    advice = readiness(2000, 2000, 4500, 5400, Placement(), upscale_factors=(2,)).upscale_for_print
+
+    assert (advice.needed, advice.factor, advice.reachable) == (True, None, False)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from gateway.app.clients.pacing import Pacer
 from gateway.app.clients.printify import DryRunPrintify, PrintifyClient, PrintifyConfig
 from gateway.app.imaging.storage import Storage
+from gateway.app.imaging.validation import ImageLimits, generated_image_limits
 from gateway.app.publishing.catalog import Catalog
 from gateway.app.settings import Settings
 
@@ -32,6 +33,12 @@ class PublishingContext:
     def live(self) -> bool:
         """Whether Printify is configured; without it every publication is a dry run."""
         return self.client is not None
+
+    @property
+    def generated_limits(self) -> ImageLimits:
+        """The size limits on images the gateway makes, which an upscale must keep."""
+        settings = self.settings
+        return generated_image_limits(settings.max_upload_bytes, settings.max_image_dimension)
 
     def client_for(self, dry_run: bool) -> PrintifyClient:
         if dry_run or self.client is None:

@@ -20,6 +20,8 @@ from typing import Any
 import pyvips
 from PIL import Image, UnidentifiedImageError
 
+from gateway.app.imaging.upscale import FACTORS, UpscaleAdvice, advise
+
 SOURCE_FORMATS = ("PNG", "JPEG", "WEBP")
 MAX_CANVAS_SIDE = 20_000
 MAX_SCALE = 10.0
@@ -59,7 +61,8 @@ class Placement:
 @dataclass(frozen=True)
 class PrintReadiness:
     """What the source really gives at this template: the design's size in pixels and inches and
-    its effective DPI, judged against the floor."""
+    its effective DPI, judged against the floor, and the upscale factor that would reach `dpi`
+    (`upscale` is the stretch the print file applies to the source as it is)."""
 
     canvas_width: int
     canvas_height: int
@@ -72,11 +75,13 @@ class PrintReadiness:
     print_height_in: float
     below_floor: bool
     warnings: list[str]
+    upscale_for_print: UpscaleAdvice
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data, ratios and sizes rounded for display."""
         data = asdict(self)
         data.update(
+            upscale_for_print=self.upscale_for_print.to_dict(),
             upscale=round(self.upscale, 3),
             effective_dpi=round(self.effective_dpi, 1),
             print_width_in=round(self.print_width_in, 2),
@@ -105,8 +110,10 @@ def readiness(
     *,
     dpi: int = 300,
     dpi_floor: int = 150,
+    upscale_factors: tuple[int, ...] = FACTORS,
 ) -> PrintReadiness:
-    """Report how a `source_width` x `source_height` source prints when placed on the canvas."""
+    """Report how a `source_width` x `source_height` source prints when placed on the canvas, and
+    which of `upscale_factors` (those the size limits allow) would make it print at `dpi`."""
     _check_side("source width", source_width, None)
     _check_side("source height", source_height, None)
     _check_side("canvas width", canvas_width, MAX_CANVAS_SIDE)
@@ -138,6 +145,7 @@ def readiness(
         print_height_in=design_height / dpi,
         below_floor=below_floor,
         warnings=messages,
+        upscale_for_print=advise(effective_dpi, dpi, upscale_factors),
     )
 
 

@@ -24,6 +24,7 @@ from gateway.app.events import service as events
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus, can_move
+from gateway.app.imaging.upscale import allowed_factors
 from gateway.app.pagination import PAGE_SIZE, Keyset
 from gateway.app.publishing import presenter, pricing, printfiles
 from gateway.app.publishing import templates as product_templates
@@ -48,6 +49,7 @@ def readiness_for(
         printfiles.Placement(**template.placement),
         dpi=context.settings.print_dpi,
         dpi_floor=context.settings.print_dpi_floor,
+        upscale_factors=allowed_factors(image.width, image.height, context.generated_limits),
     )
 
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import artwork
+from tests.conftest import TEE_TEMPLATE, artwork
 
 
 def _upload(client: FlaskClient, headers: dict[str, str], width: int, height: int) -> str:
@@ -103,3 +103,44 @@ def test_upscale_needs_the_generate_scope(client, admin_headers, viewer_headers)
     response = _upscale(client, viewer_headers, source_id, {"factor": 2})
     assert response.status_code == 403
     assert response.get_json()["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    ("source_width", "needed", "factor", "reachable"),
+    [
+        (720, False, None, True),
+        (360, True, 2, True),
+        (359, True, 4, True),
+        (179, True, None, False),
+    ],
+)
+def test_readiness_at_a_template_names_the_factor_that_reaches_the_print_dpi(
+    client, admin_headers, source_width, needed, factor, reachable
+):
+    """The tee's design is 720 px wide (0.8 of 900): a 720 px source prints at 300 DPI."""
+    template = client.post(
+        "/api/v1/templates",
+        headers=admin_headers,
+        json={**TEE_TEMPLATE, "placeholder": {"width": 900, "height": 1080}},
+    ).get_json()
+    image_id = _upload(client, admin_headers, source_width, source_width)
+    report = client.get(
+        f"/api/v1/templates/{template['id']}/readiness/{image_id}", headers=admin_headers
+    ).get_json()
+
+    assert report["upscale_for_print"] == {
+        "needed": needed,
+        "factor": factor,
+        "reachable": reachable,
+        "allowed": [2, 4],
+    }
+    if factor:
+        job = _upscale(client, admin_headers, image_id, {"factor": factor}).get_json()
+        child_id = client.get(f"/api/v1/jobs/{job['job_id']}", headers=admin_headers).get_json()[
+            "image_ids"
+        ][0]
+        after = client.get(
+            f"/api/v1/templates/{template['id']}/readiness/{child_id}", headers=admin_headers
+        ).get_json()
+        assert after["effective_dpi"] >= 300
+        assert after["upscale_for_print"]["needed"] is False

@@ -16,6 +16,7 @@ from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
 from gateway.app.images import service as images
+from gateway.app.imaging.upscale import FACTORS as UPSCALE_FACTORS
 from gateway.app.publishing import pricing
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
@@ -279,11 +280,53 @@ class TemplateItem(Resource):
         return "", 204
 
 
+upscale_advice_model = templates_ns.model(
+    "UpscaleForPrint",
+    {
+        "needed": fields.Boolean(description="the image prints below PRINT_DPI here as it is"),
+        "factor": nullable(
+            fields.Integer(
+                enum=list(UPSCALE_FACTORS),
+                description="the smallest upscale factor reaching PRINT_DPI here (POST "
+                "/images/{id}/upscale); null when none is needed or none reaches it",
+            )
+        ),
+        "reachable": fields.Boolean(
+            description="false when even the largest allowed factor falls short"
+        ),
+        "allowed": fields.List(
+            fields.Integer(enum=list(UPSCALE_FACTORS)),
+            description="factors whose result stays within MAX_IMAGE_DIMENSION",
+        ),
+    },
+)
+readiness_model = templates_ns.model(
+    "PrintReadiness",
+    {
+        "canvas_width": fields.Integer(description="the print area, px"),
+        "canvas_height": fields.Integer(),
+        "dpi": fields.Integer(description="PRINT_DPI: the print file's resolution"),
+        "design_width_px": fields.Integer(description="the design's width on the print file"),
+        "design_height_px": fields.Integer(),
+        "upscale": fields.Float(description="how much the print file stretches the source"),
+        "effective_dpi": fields.Float(description="the source's pixels per printed inch"),
+        "print_width_in": fields.Float(),
+        "print_height_in": fields.Float(),
+        "below_floor": fields.Boolean(description="effective DPI below PRINT_DPI_FLOOR"),
+        "warnings": fields.List(fields.String()),
+        "upscale_for_print": fields.Nested(upscale_advice_model),
+    },
+)
+
+
 @templates_ns.route("/<string:template_id>/readiness/<string:image_id>")
 class TemplateReadiness(Resource):
+    @templates_ns.response(200, "How the image prints at this template", readiness_model)
+    @templates_ns.response(404, "Unknown template or image", t["Error"])
     @api_access("templates.readiness")
     def get(self, template_id: str, image_id: str) -> dict:
-        """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
+        """Print readiness of an image at this template: effective DPI, warnings, and the upscale
+        factor that would reach PRINT_DPI."""
         template = product_templates.get(db.session, template_id)
         image = images.get(db.session, image_id)
         return publications.readiness_for(context(), image, template).to_dict()
