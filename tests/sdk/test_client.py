@@ -161,6 +161,25 @@ def test_upload_patch_approve_and_reject(client: Client) -> None:
         client.get_image(other.id)
 
 
+def test_a_mockup_preview_and_its_refusals(client: Client) -> None:
+    design = upload(client, 10)
+    template = client.create_template(
+        {
+            "name": "Tee for a preview",
+            "blueprint_id": 6,
+            "print_provider_id": 99,
+            "variants": [{"id": 12100, "price": 2500}],
+            "placeholder": {"width": 900, "height": 1080},
+        }
+    )
+    assert client.preview_image(design.id, template.id)[8:12] == b"WEBP"
+    with pytest.raises(ValidationError) as refused:
+        client.preview_image(design.id, template.id, variant_id=12110)
+    assert [error.field for error in refused.value.errors] == ["variant_id"]
+    with pytest.raises(NotFound):
+        client.preview_image("img_missing", template.id)
+
+
 def test_a_retried_post_reuses_its_idempotency_key_and_works_once(gateway: Gateway) -> None:
     prompt = f"sdk once {secrets.token_hex(4)}"
     session = RecordingSession(lose_first_post=True)

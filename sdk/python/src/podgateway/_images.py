@@ -1,4 +1,5 @@
-"""Images (list, read, upload, files, metadata, review, deletion) and batch actions."""
+"""Images (list, read, upload, files, mockup previews, metadata, review, deletion) and batch
+actions."""
 
 from __future__ import annotations
 
@@ -101,6 +102,14 @@ class ImageCalls(Calls):
         if response.is_redirect:
             return self._http.download(response.headers["Location"])
         return response.content
+
+    def preview_image(
+        self, image_id: str, template_id: str, *, variant_id: int | None = None
+    ) -> bytes:
+        """The mockup preview (WebP): the design on the template's product, placed as its print
+        file places it, in the variant's colour (default: the template's first variant)."""
+        params = drop_unset({"template_id": template_id, "variant_id": variant_id})
+        return self._http.request("GET", f"/images/{image_id}/preview", params=params).content
 
     def delete_image(self, image_id: str, *, force: bool = False) -> None:
         """Delete an image; a published one needs `force`."""
