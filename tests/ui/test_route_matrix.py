@@ -44,7 +44,7 @@ REVIEW_ACTIONS = {
     "ui.review_metadata",
     "ui.review_metadata_draft",
 }
-GENERATE_ACTIONS = {"ui.review_regenerate", "ui.review_edit"}
+GENERATE_ACTIONS = {"ui.review_regenerate", "ui.review_edit", "ui.review_upscale"}
 PUBLISH_ACTIONS = {
     "ui.review_publish",
     "ui.review_batch_publish",

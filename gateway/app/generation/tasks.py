@@ -6,7 +6,7 @@ from flask import Flask
 
 from gateway.app.extensions import db
 from gateway.app.generation import reaper, runner
-from gateway.app.generation.context import GenerationContext
+from gateway.app.generation.context import RUN_TASK, GenerationContext
 from gateway.app.queue import JobQueue
 
 
@@ -17,7 +17,7 @@ def register(app: Flask, queue: JobQueue) -> None:
         runner.run_generation(db.session, context, job_id)
 
     def reap() -> None:
-        reaper.reap(db.session, context, lambda job_id: queue.enqueue("generation.run", job_id))
+        reaper.reap(db.session, context, lambda job_id: queue.enqueue(RUN_TASK, job_id))
 
-    queue.register("generation.run", run_generation)
+    queue.register(RUN_TASK, run_generation)
     queue.register_maintenance("generation.reap", context.settings.reaper_interval_seconds, reap)

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         pages,
         review,
         templates_admin,
+        upscale,
         webhooks,
     )
 
