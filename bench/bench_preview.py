@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "preview_bytes": sizes["preview, cold"],
         "print_file_bytes": sizes["print file"],
         "ratio_cold": round(medians["preview, cold"] / print_ms, 3),
-        "ratio_cached": round(medians["preview, cached"] / print_ms, 4),
+        "ratio_cached": round(medians["preview, cached"] / print_ms, 6),
     }
     print(f"ratio (preview cold / print file): {summary['ratio_cold']}")
     print(f"ratio (preview cached / print file): {summary['ratio_cached']}")

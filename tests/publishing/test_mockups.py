@@ -8,10 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+import pyvips
 from PIL import Image
 
 from gateway.app.errors import ValidationFailed
-from gateway.app.publishing import colours, mockups, silhouettes
+from gateway.app.publishing import colours, mockups, printfiles, silhouettes
 from gateway.app.publishing.mockups import PreviewCache, PreviewQuery, PreviewSpec
 from gateway.app.publishing.printfiles import Placement, render_print_file
 
@@ -93,6 +94,25 @@ def test_the_design_covers_the_same_part_of_the_print_area_as_in_the_print_file(
     found = preview_box(source, preview)
     tolerance = 2.5 / mockups.frame(preview).width
     assert found == pytest.approx(expected, abs=max(tolerance, 0.012))
+
+
+def test_a_large_source_covers_the_same_part_as_in_the_print_file():
+    source = solid_png(3000, 1900)
+    placement = Placement(x=0.45, y=0.55, scale=0.7, angle=12)
+    expected = print_file_box(source, (900, 1080), placement)
+    assert preview_box(source, spec("tee", None, (900, 1080), placement)) == pytest.approx(
+        expected, abs=0.012
+    )
+
+
+def test_a_source_is_decoded_no_larger_than_asked_in_its_profiles_colours():
+    colour = pyvips.Image.black(1200, 900, bands=3).linear(1, [200, 60, 40]).cast("uchar")
+    tagged = colour.copy(interpretation="srgb").icc_transform("p3", input_profile="srgb")
+    data = tagged.write_to_buffer(".png")
+    shrunk = printfiles.decode(data, fit=300)
+    assert (shrunk.width, shrunk.height) == (300, 225)
+    assert shrunk.getpoint(10, 10) == pytest.approx(printfiles.decode(data).getpoint(10, 10), abs=1)
+    assert shrunk.getpoint(10, 10) == pytest.approx([200, 60, 40], abs=2)
 
 
 def test_the_print_area_keeps_the_templates_aspect_ratio():

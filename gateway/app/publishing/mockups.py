@@ -218,7 +218,12 @@ def render(spec: PreviewSpec, source: bytes, side: int = PREVIEW_SIDE) -> bytes:
     drawing = silhouettes.svg(family, spec.colour.rgb, area, spec.position, side)
     product = pyvips.Image.new_from_buffer(drawing, "")
     where = frame(spec, side)
-    design = printfiles.place(printfiles.decode(source), where.width, where.height, spec.placement)
+    size = printfiles.source_size(source)
+    # Decoded no larger than the design is drawn: an 8192 px source costs what a small one does.
+    fit = max(printfiles.design_size(*size, where.width, spec.placement))
+    design = printfiles.place(
+        printfiles.decode(source, fit=fit), where.width, where.height, spec.placement, source=size
+    )
     # Only the print area is blended; the rest of the product is copied as drawn.
     region = product.crop(where.left, where.top, where.width, where.height)
     printed = region.composite2(design, "over").cast("uchar")

@@ -162,7 +162,7 @@ def render_print_file(
 
     Raises ValueError for an invalid canvas or DPI, or a source that cannot be decoded.
     """
-    width, height = _source_size(source)
+    width, height = source_size(source)
     report = readiness(
         width, height, canvas_width, canvas_height, placement, dpi=dpi, dpi_floor=dpi_floor
     )
@@ -183,21 +183,42 @@ def design_size(
     return design_width, max(1, round(design_width * source_height / source_width))
 
 
-def decode(source: bytes) -> pyvips.Image:
-    """The PNG, JPEG or WebP `source` in memory as 8-bit sRGB (ValueError if it cannot be read)."""
-    width, height = _source_size(source)
-    return _decode(source, width, height)
+def decode(source: bytes, *, fit: int | None = None) -> pyvips.Image:
+    """The PNG, JPEG or WebP `source` in memory as 8-bit sRGB (ValueError if it cannot be read).
+
+    With `fit`, a source larger than a `fit` pixels square is shrunk to fit it while it is decoded
+    (shrink-on-load where the format has it, streamed otherwise): a preview of an 8192 px design
+    never holds its full pixels.
+    """
+    width, height = source_size(source)
+    if fit is None or max(width, height) <= fit:
+        return _decode(source, width, height)
+    try:
+        image = pyvips.Image.thumbnail_buffer(
+            source, fit, height=fit, size="down", no_rotate=True, fail_on="error"
+        )
+        return _in_srgb(image)
+    except pyvips.Error as exc:
+        raise ValueError(f"source image cannot be decoded: {exc}") from exc
 
 
 def place(
-    image: pyvips.Image, canvas_width: int, canvas_height: int, placement: Placement
+    image: pyvips.Image,
+    canvas_width: int,
+    canvas_height: int,
+    placement: Placement,
+    *,
+    source: tuple[int, int] | None = None,
 ) -> pyvips.Image:
     """The decoded design resized, turned and placed on a transparent canvas, clipped (lazily).
 
     The one layout of a design on a print area, at any canvas size: the print file at Printify's
     pixels, the mockup preview at a few hundred, so both show the design in the same place.
+    `source` is the source's own size when `image` was shrunk while decoding, so the design's
+    size is reckoned as the print file's is.
     """
-    design_width, design_height = design_size(image.width, image.height, canvas_width, placement)
+    source_width, source_height = source or (image.width, image.height)
+    design_width, design_height = design_size(source_width, source_height, canvas_width, placement)
     turn = placement.angle % 360
     if turn % 90 and not image.hasalpha():
         image = image.bandjoin_const(255)
@@ -242,7 +263,7 @@ def _clip_onto_canvas(
     )
 
 
-def _source_size(source: bytes) -> tuple[int, int]:
+def source_size(source: bytes) -> tuple[int, int]:
     """The source's pixel size from its header, refused over Pillow's decompression-bomb limit."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -264,14 +285,19 @@ def _decode(source: bytes, width: int, height: int) -> pyvips.Image:
                 f"source decodes as {image.width}x{image.height}, "
                 f"but its header says {width}x{height}"
             )
-        if image.get_typeof("icc-profile-data"):
-            image = image.icc_transform("srgb", embedded=True, depth=8)
-        image = image.colourspace("srgb")
-        if image.format != "uchar":
-            image = image.cast("uchar")
-        return image.copy_memory()
+        return _in_srgb(image)
     except pyvips.Error as exc:
         raise ValueError(f"source image cannot be decoded: {exc}") from exc
+
+
+def _in_srgb(image: pyvips.Image) -> pyvips.Image:
+    """`image` in memory as 8-bit sRGB, through its embedded colour profile if it has one."""
+    if image.get_typeof("icc-profile-data"):
+        image = image.icc_transform("srgb", embedded=True, depth=8)
+    image = image.colourspace("srgb")
+    if image.format != "uchar":
+        image = image.cast("uchar")
+    return image.copy_memory()
 
 
 def _overlaps_canvas(
