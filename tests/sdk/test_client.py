@@ -180,6 +180,32 @@ def test_a_mockup_preview_and_its_refusals(client: Client) -> None:
         client.preview_image("img_missing", template.id)
 
 
+def test_template_pricing_and_its_refresh_without_printify(client: Client) -> None:
+    template = client.create_template(
+        {
+            "name": "Tee by rule, SDK",
+            "blueprint_id": 6,
+            "print_provider_id": 99,
+            "variants": [{"id": 12100}],
+            "pricing": {"markup_percent": 40, "min_profit_cents": 300},
+            "placeholder": {"width": 900, "height": 1080},
+        }
+    )
+    assert template.pricing == {
+        "markup_percent": 40.0,
+        "round_to_cents": 99,
+        "min_profit_cents": 300,
+    }
+    priced = client.template_pricing(template.id)
+    assert [(row["id"], row["known"], row["profit"]) for row in priced["variants"]] == [
+        (12100, False, None)
+    ]
+    with pytest.raises(ServiceUnavailable):
+        client.refresh_template_pricing(template.id)
+    with pytest.raises(NotFound):
+        client.template_pricing("tpl_missing")
+
+
 def test_a_retried_post_reuses_its_idempotency_key_and_works_once(gateway: Gateway) -> None:
     prompt = f"sdk once {secrets.token_hex(4)}"
     session = RecordingSession(lose_first_post=True)

@@ -40,6 +40,21 @@ class PublishingCalls(Calls):
         """Print readiness of an image at a template: upscale factor, effective DPI, warnings."""
         return self._object("GET", f"/templates/{template_id}/readiness/{image_id}")
 
+    def template_pricing(self, template_id: str) -> dict[str, Any]:
+        """Price, learned cost, shipping, profit and margin per variant (null until learned)."""
+        return self._object("GET", f"/templates/{template_id}/pricing")
+
+    def refresh_template_pricing(
+        self, template_id: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Learn the template's costs and shipping now (admin; may make and delete a draft)."""
+        return self._object(
+            "POST",
+            f"/templates/{template_id}/pricing/refresh",
+            json={},
+            idempotency_key=idempotency_key,
+        )
+
     def list_publications(
         self,
         *,

@@ -181,6 +181,7 @@ class Template(Resource):
     title_template: str | None = None
     description_template: str | None = None
     tags: list[str] = field(default_factory=list)
+    pricing: dict[str, Any] | None = None
     catalog_checked: bool | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
