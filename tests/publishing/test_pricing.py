@@ -80,3 +80,12 @@ def test_publishing_prices_come_from_the_rule_and_the_minimum_is_enforced(app: F
 def test_a_product_answer_without_catalog_ids_teaches_nothing(app: Flask) -> None:
     engine = app.extensions["publishing"].writer
     assert pricing.learn_product(engine, {"id": "dryrun-product", "variants": []}) == 0
+
+
+def test_a_variant_listed_twice_in_an_answer_is_kept_once(app: Flask) -> None:
+    engine = app.extensions["publishing"].writer
+    twice = PRODUCT | {"variants": [{"id": 1, "cost": 900}, {"id": 1, "cost": 950}]}
+    assert pricing.learn_product(engine, twice) == 1
+    with app.app_context():
+        rows, _ = pricing.figures(db.session, TEMPLATE, "US")
+    assert rows[0].cost == 950

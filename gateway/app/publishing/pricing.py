@@ -96,8 +96,8 @@ def learn_product(engine: Engine, product: Mapping[str, Any]) -> int:
     if not isinstance(blueprint_id, int) or not isinstance(provider_id, int):
         return 0
     now = utcnow()
-    rows = [
-        {
+    by_id = {
+        variant["id"]: {
             "blueprint_id": blueprint_id,
             "print_provider_id": provider_id,
             "variant_id": variant["id"],
@@ -110,7 +110,8 @@ def learn_product(engine: Engine, product: Mapping[str, Any]) -> int:
         and isinstance(variant.get("id"), int)
         and isinstance(variant.get("cost"), int)
         and 0 <= variant["cost"] <= MAX_PRICE_CENTS
-    ]
+    }
+    rows = list(by_id.values())  # one row per variant: an upsert may not touch a row twice
     with engine.begin() as connection:
         _upsert(connection, COSTS, rows, ["blueprint_id", "print_provider_id", "variant_id"])
     return len(rows)
