@@ -69,10 +69,12 @@ class Catalog:
         """Whether Printify can be asked (a token is configured)."""
         return self._client is not None
 
-    def _cached(self, key: str, fetch: Callable[[PrintifyClient], Any]) -> Any:
+    def _cached(
+        self, key: str, fetch: Callable[[PrintifyClient], Any], *, any_age: bool = False
+    ) -> Any:
         with self._reader.connect() as connection:
             row = connection.execute(select(CACHE).where(CACHE.c.key == key)).first()
-        if row is not None and utcnow() - row.fetched_at < self._max_age:
+        if row is not None and (any_age or utcnow() - row.fetched_at < self._max_age):
             return row.data
         if self._client is None:
             if row is not None:
@@ -102,10 +104,15 @@ class Catalog:
             f"providers:{blueprint_id}", lambda client: client.print_providers(blueprint_id)
         )
 
-    def variants(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
+    def variants(
+        self, blueprint_id: int, provider_id: int, *, any_age: bool = False
+    ) -> dict[str, Any]:
+        """The variants of a blueprint and provider; with `any_age`, a stored answer however old
+        (what a mockup preview's colours need: a page never waits on Printify for a refresh)."""
         return self._cached(
             f"variants:{blueprint_id}:{provider_id}",
             lambda client: client.variants(blueprint_id, provider_id),
+            any_age=any_age,
         )
 
     def shipping(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:

@@ -129,11 +129,12 @@ class ColourChoice:
 
 
 def catalog_colours(catalog: Catalog, template: ProductTemplate) -> dict[int, str]:
-    """Variant id -> colour name, from the cached catalog of the template's blueprint and
-    provider; empty when the catalog cannot be read (no Printify token and nothing cached,
+    """Variant id -> colour name, from the stored catalog answer of the template's blueprint and
+    provider however old (colour names rarely change; Printify is asked only for an answer never
+    fetched); empty when the catalog cannot be read (no Printify token and nothing stored,
     Printify unreachable), so the preview falls back to a neutral colour instead of failing."""
     try:
-        offered = catalog.variants(template.blueprint_id, template.print_provider_id)
+        offered = catalog.variants(template.blueprint_id, template.print_provider_id, any_age=True)
     except GatewayError:
         return {}
     found: dict[int, str] = {}

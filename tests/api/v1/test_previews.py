@@ -7,13 +7,17 @@ Printify emulator's catalog, whose tee variants are White, Black and Heather Gre
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
+from gateway.app.extensions import db
 from gateway.app.publishing import mockups
+from gateway.app.publishing.models import CatalogEntry
 from tests.api.v1.test_publishing import OFFLINE_TEMPLATE, create_template
-from tests.conftest import TEE_TEMPLATE, upload_approved
+from tests.conftest import TEE_TEMPLATE, emulator_stats, upload_approved
 
 WHITE_S, BLACK_S = 12100, 12110
 LIVE_TEE = {
@@ -206,3 +210,19 @@ def test_the_default_variant_is_the_templates_first(live_client, live_headers, l
         preview_url(image_id, template_id, variant_id=WHITE_S), headers=live_headers
     )
     assert default.headers["ETag"] == white.headers["ETag"]
+
+
+def test_a_stale_catalog_answer_still_colours_the_preview_without_asking_printify(
+    live_app, live_client, live_headers, live, printify_emulator
+):
+    image_id, template_id = live
+    with live_app.app_context():
+        db.session.execute(update(CatalogEntry).values(fetched_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        db.session.commit()
+    asked = emulator_stats(printify_emulator)["requests"]
+    black = live_client.get(
+        preview_url(image_id, template_id, variant_id=BLACK_S), headers=live_headers
+    )
+    assert black.status_code == 200
+    assert max(decoded(black.data).getpixel(TEE_BODY)) < 50
+    assert emulator_stats(printify_emulator)["requests"] == asked
