@@ -7,8 +7,11 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, String, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 
@@ -19,6 +22,34 @@ def utcnow() -> datetime:
 def new_id(prefix: str) -> str:
     """An opaque, unguessable id such as `img_3f9c...` (the prefix tells operators what it is)."""
     return f"{prefix}_{secrets.token_hex(12)}"
+
+
+class NewId(FunctionElement[str]):
+    """`new_id(prefix)` computed by the database, one per row of an INSERT ... SELECT: the same
+    shape, 24 random hex digits after the prefix."""
+
+    type = String()
+    name = "new_id"
+    inherit_cache = True
+    _traverse_internals = [("prefix", InternalTraversal.dp_string)]  # part of the cache key
+
+    def __init__(self, prefix: str) -> None:
+        if not prefix.isalnum():
+            raise ValueError(f"an id prefix is letters and digits, not {prefix!r}")
+        super().__init__()
+        self.prefix = prefix
+
+
+@compiles(NewId, "sqlite")
+def _new_id_sqlite(element: NewId, compiler: Any, **kw: Any) -> str:
+    return f"'{element.prefix}_' || lower(hex(randomblob(12)))"
+
+
+@compiles(NewId, "postgresql")
+def _new_id_postgresql(element: NewId, compiler: Any, **kw: Any) -> str:
+    """Two version-4 UUIDs' random digits (their version and variant digits left out)."""
+    random_hex = "replace(CAST(gen_random_uuid() AS TEXT), '-', '')"
+    return f"'{element.prefix}_' || substr({random_hex}, 1, 12) || substr({random_hex}, 18, 12)"
 
 
 def isoformat(value: datetime | None) -> str | None:

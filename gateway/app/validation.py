@@ -24,9 +24,15 @@ MAX_ID_LENGTH = 64
 ID_PATTERN = f"^[^{_CONTROL}]*$"
 
 
+# Unicode's control characters (category Cc) are exactly these ranges: one regex search instead of
+# a category lookup per character, which 10,000 batch ids made a tenth of a batch's time.
+_CONTROL_CHARACTER = re.compile(f"[{_CONTROL}]")
+_CONTROL_CHARACTER_BUT_NEWLINES = re.compile(f"[{_CONTROL_BUT_NEWLINES}]")
+
+
 def _has_control_characters(text: str, *, allow_newlines: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+    pattern = _CONTROL_CHARACTER_BUT_NEWLINES if allow_newlines else _CONTROL_CHARACTER
+    return pattern.search(text) is not None
 
 
 def clean_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -74,6 +76,10 @@ def test_a_batch_announces_each_image_and_then_the_batch(app, client, admin_head
     assert response.status_code == 200
     types = [row.event_type for row in outbox(app)]
     assert types.count("image.rejected") == 3
+    announced = [row for row in outbox(app) if row.event_type == "image.rejected"]
+    assert [row.data["id"] for row in announced] == ids  # in the order the ids were given
+    assert all(re.fullmatch(r"evt_[0-9a-f]{24}", row.id) for row in announced)
+    assert len({row.id for row in announced}) == 3
     assert types[-1] == "batch.completed"
     batch = outbox(app)[-1].data
     assert batch["action"] == "reject"
@@ -102,3 +108,5 @@ def test_a_failed_job_announces_generation_failed_once(app):
 def test_unknown_event_types_are_a_programming_error(app):
     with app.app_context(), pytest.raises(ValueError):
         events.emit(db.session, "image.teleported", {})
+    with app.app_context(), pytest.raises(ValueError):
+        events.emit_each(db.session, "image.teleported", select(OutboxEvent.data))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Text, bindparam, insert
+from sqlalchemy import Connection, Select, insert, literal, select
 from sqlalchemy.orm import Session
 
-from gateway.app import json_text
-from gateway.app.database import isoformat, new_id, utcnow
+from gateway.app.database import NewId, isoformat, new_id, utcnow
 from gateway.app.events.models import OutboxEvent
 
 OUTBOX = OutboxEvent.__table__
@@ -42,25 +41,23 @@ def emit(transaction: Session | Connection, event_type: str, data: dict[str, Any
     return event_id
 
 
-def emit_many(
-    transaction: Session | Connection, event_type: str, items: list[dict[str, Any]]
-) -> list[str]:
-    """Add one event per item, in order, with one multi-row INSERT; their ids.
-
-    An item's `RawJSON` values (see `json_text`) are stored as they are, never parsed.
-    """
+def emit_each(transaction: Session | Connection, event_type: str, payloads: Select[Any]) -> None:
+    """Add one event per row of `payloads` (columns `data`, its JSON, and `position`, its
+    order) with one INSERT ... SELECT: the database writes every row, none passes through Python."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    rows = [{"id": new_id("evt"), "data": json_text.dumps(data)} for data in items]
-    if rows:
-        statement = insert(OUTBOX).values(
-            id=bindparam("id"),
-            event_type=event_type,
-            data=json_text.AsJSON(bindparam("data", type_=Text())),
-            created_at=utcnow(),
+    rows = payloads.subquery()
+    transaction.execute(
+        insert(OUTBOX).from_select(
+            ["id", "event_type", "data", "created_at"],
+            select(
+                NewId("evt"),
+                literal(event_type, OUTBOX.c.event_type.type),
+                rows.c.data,
+                literal(utcnow(), OUTBOX.c.created_at.type),
+            ).order_by(rows.c.position),
         )
-        transaction.execute(statement, rows)
-    return [row["id"] for row in rows]
+    )
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

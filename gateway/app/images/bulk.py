@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gateway.app import json_text
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.database import utcnow
@@ -34,8 +33,7 @@ from gateway.app.images.states import (
 )
 from gateway.app.publishing.models import Publication
 
-# Core rather than ORM statements: 10,000 rows come back as plain rows, not tracked objects, their
-# JSON columns as unparsed text that goes into the outbox as it is.
+# Core rather than ORM statements: 10,000 moves come back as ids, not tracked objects.
 IMAGES = Image.__table__
 
 # Ids per statement: each is a bound variable, and old SQLite builds allow 999 per statement.
@@ -47,17 +45,15 @@ SLICE = 2_000
 
 @dataclass
 class Outcomes:
-    """What happened to each id; `moved` holds the moved images' rows as they now are (to announce
-    them), `files` the storage keys to drop once a deletion commits."""
+    """What happened to each id; `files` holds the storage keys to drop once a deletion commits."""
 
     done: set[str] = field(default_factory=set)
     skipped: set[str] = field(default_factory=set)
     failed: dict[str, GatewayError] = field(default_factory=dict)
-    moved: dict[str, Row[Any]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def add(self, other: Outcomes) -> None:
-        """Take in the outcomes of another slice of the ids (its rows aside: they are announced)."""
+        """Take in the outcomes of another slice of the ids."""
         self.done |= other.done
         self.skipped |= other.skipped
         self.failed.update(other.failed)
@@ -116,15 +112,15 @@ def decide(
                 update(IMAGES)
                 .where(IMAGES.c.id.in_(chunk), IMAGES.c.status == source)
                 .values(review)
-                .returning(*(json_text.unparsed(column) for column in IMAGES.c))
+                .returning(IMAGES.c.id)
             )
-            rows = {image.id: image for image in session.execute(statement).all()}
+            rows = list(session.scalars(statement))
             if not rows:
                 continue
             audit.record_each(
                 session,
                 actor,
-                select(IMAGES.c.id).where(IMAGES.c.id.in_(list(rows))),
+                select(IMAGES.c.id).where(IMAGES.c.id.in_(rows)),
                 entity_type="image",
                 action=action,
                 from_status=str(source),
@@ -132,7 +128,6 @@ def decide(
                 reason=reason,
                 note=note,
             )
-            outcomes.moved.update(rows)
             moved.update(rows)
         outcomes.done.update(moved)
         rest = [image_id for image_id in chunk if image_id not in moved]

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
+from gateway.app import json_text
 from gateway.app.audit import service as audit
 from gateway.app.database import isoformat
 from gateway.app.images import service as images
@@ -14,6 +28,7 @@ from gateway.app.images.models import Image
 from gateway.app.json_text import RawJSON
 
 VARIANTS = ("original", "print", "thumbnail")
+IMAGES = Image.__table__
 
 # An image object, or a Core row of the images table (a list page, a bulk move's RETURNING): same
 # attributes, the row's JSON columns as unparsed `RawJSON` text.
@@ -86,6 +101,111 @@ def summary(image: ImageLike, api_root: str) -> dict[str, Any]:
         "created_at": isoformat(fields["created_at"]),
         "updated_at": isoformat(fields["updated_at"]),
     }
+
+
+def summaries_in_sql(dialect: str, image_ids: list[str], api_root: str) -> Select[Any]:
+    """`summary` of each of these images as JSON the database writes, with its place in
+    `image_ids`: columns `data` and `position`.
+
+    Announcing 10,000 moved images otherwise reads every row back, builds its dict and serializes
+    it, half of a batch's time; an INSERT ... SELECT of this does it inside the database. The
+    shape is `summary`'s, field for field and in order: a test holds the two together on both
+    engines.
+    """
+    sqlite = dialect == "sqlite"
+    if sqlite:
+        wanted = func.json_each(json_text.dumps(image_ids)).table_valued("key", "value")
+    else:
+        ids = bindparam("image_ids", image_ids, type_=JSON)
+        wanted = (
+            func.json_array_elements_text(ids)
+            .table_valued("value", with_ordinality="key")
+            .render_derived()
+        )
+    build = _SQLiteSummary() if sqlite else _PostgreSQLSummary()
+    c = IMAGES.c
+    root = f"{api_root}/images/"
+    urls = build.object(
+        *(
+            item
+            for variant in VARIANTS
+            for item in (variant, root + c.id + f"/file?variant={variant}")
+        )
+    )
+    fields: dict[str, ColumnElement[Any]] = {
+        "id": c.id,
+        "status": c.status,
+        "source": c.source,
+        "job_id": c.job_id,
+        "prompt": c.prompt,
+        "params": build.json_or(c.params, "{}"),
+        "seed": c.seed,
+        "backend": c.backend,
+        "parent_id": c.parent_id,
+        "title": c.title,
+        "description": c.description,
+        "tags": build.json_or(c.tags, "[]"),
+        "width": c.width,
+        "height": c.height,
+        "dpi": c.dpi,
+        "mime": c.mime,
+        "file_size": c.file_size,
+        "sha256": c.sha256,
+        "urls": urls,
+        "quality": build.json(c.quality),
+        "duplicate_count": c.duplicate_count,
+        "risk": build.json(c.risk),
+        "reject_reason": c.reject_reason,
+        "review_note": c.review_note,
+        "reviewed_by": c.reviewed_by,
+        "reviewed_at": build.time(c.reviewed_at),
+        "created_at": build.time(c.created_at),
+        "updated_at": build.time(c.updated_at),
+    }
+    data = build.object(*(item for pair in fields.items() for item in pair))
+    return select(data.label("data"), wanted.c.key.label("position")).select_from(
+        wanted.join(IMAGES, IMAGES.c.id == wanted.c.value)
+    )
+
+
+class _SQLiteSummary:
+    """SQLite's JSON1 spelling: JSON columns are text, times `YYYY-MM-DD HH:MM:SS.ffffff` text."""
+
+    def object(self, *pairs: Any) -> ColumnElement[Any]:
+        return func.json_object(*pairs)
+
+    def json(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.json(type_coerce(column, Text))
+
+    def json_or(self, column: ColumnElement[Any], empty: str) -> ColumnElement[Any]:
+        """The column's JSON, or `empty` for SQL NULL and JSON null (as `_or_empty`)."""
+        return func.json(func.coalesce(func.nullif(type_coerce(column, Text), "null"), empty))
+
+    def time(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`isoformat`'s text: a `T`, a `Z`, and no fraction when the microseconds are zero."""
+        text = type_coerce(column, Text)
+        whole = case((func.substr(text, 20) == ".000000", func.substr(text, 1, 19)), else_=text)
+        return func.replace(whole, " ", "T").op("||")("Z")
+
+
+class _PostgreSQLSummary:
+    """PostgreSQL's spelling: JSON columns are `json`, times `timestamptz`."""
+
+    def object(self, *pairs: Any) -> ColumnElement[Any]:
+        return func.json_build_object(*pairs)
+
+    def json(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column
+
+    def json_or(self, column: ColumnElement[Any], empty: str) -> ColumnElement[Any]:
+        stored = func.nullif(cast(column, Text), "null")
+        return func.coalesce(cast(stored, JSON), cast(literal(empty, Text), JSON))
+
+    def time(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        utc = func.timezone("UTC", column)
+        micros = func.to_char(utc, "US")
+        fraction = case((micros == "000000", ""), else_="." + micros)
+        return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS').op("||")(fraction).op("||")("Z")
 
 
 def detail(session: Session, image: Image, api_root: str) -> dict[str, Any]:

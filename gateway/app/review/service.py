@@ -214,11 +214,11 @@ def _decide(
             reason=reason,
             note=note,
         )
-        events.emit_many(
-            session,
-            f"image.{target}",
-            [presenter.summary(decided.moved[i], api_root) for i in chunk if i in decided.moved],
-        )
+        moved = [image_id for image_id in chunk if image_id in decided.done]
+        if moved:
+            dialect = session.get_bind().dialect.name
+            announced = presenter.summaries_in_sql(dialect, moved, api_root)
+            events.emit_each(session, f"image.{target}", announced)
         session.commit()
         outcomes.add(decided)
     return _batch_completed(session, action, _outcome(image_ids, outcomes))
