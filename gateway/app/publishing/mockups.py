@@ -16,6 +16,7 @@ behind by a deleted image is never shown.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -249,9 +250,10 @@ class PreviewCache:
         path = self.path_for(key)
         try:
             data = path.read_bytes()
-            os.utime(path)
         except FileNotFoundError:
             return None
+        with contextlib.suppress(FileNotFoundError):  # another process pruned it meanwhile
+            os.utime(path)
         return data
 
     def put(self, key: str, data: bytes) -> None:
