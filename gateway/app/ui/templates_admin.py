@@ -22,7 +22,7 @@ from gateway.app.accounts.sessions import operator_principal
 from gateway.app.audit.service import Actor
 from gateway.app.errors import Forbidden, GatewayError
 from gateway.app.extensions import db
-from gateway.app.publishing import pricing
+from gateway.app.publishing import cost_refresh, pricing
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.catalog import Catalog, CatalogUnavailable
 from gateway.app.publishing.context import current as publishing_context
@@ -292,7 +292,7 @@ def refresh_pricing(template_id: str) -> Response:
     _checked(ConfirmForm())
     template = product_templates.to_dict(product_templates.get(db.session, template_id))
     try:
-        learned = pricing.refresh(db.session, publishing_context(), template)
+        learned = cost_refresh.refresh(db.session, publishing_context(), template)
     except GatewayError as error:
         db.session.rollback()
         flash(f"Costs could not be learned: {error.message}", "error")

@@ -17,7 +17,7 @@ from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
 from gateway.app.images import service as images
 from gateway.app.imaging.upscale import FACTORS as UPSCALE_FACTORS
-from gateway.app.publishing import pricing
+from gateway.app.publishing import cost_refresh, pricing
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.context import current as context
@@ -358,4 +358,4 @@ class TemplatePricingRefresh(Resource):
         """Learn costs now: shipping from the catalog; production costs no product answer gave
         yet from a throwaway draft product with the template's variants, deleted at once."""
         template = product_templates.to_dict(product_templates.get(db.session, template_id))
-        return pricing.refresh(db.session, context(), template)
+        return cost_refresh.refresh(db.session, context(), template)
