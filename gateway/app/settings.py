@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     duplicate_max_distance: int = Field(6, validation_alias="DUPLICATE_MAX_DISTANCE", ge=0, le=7)
     print_dpi: int = Field(300, validation_alias="PRINT_DPI", ge=72)
     print_width_inches: float = Field(12, validation_alias="PRINT_WIDTH_INCHES", gt=0)
+    default_print_width_inches: float | None = Field(
+        None, validation_alias="DEFAULT_PRINT_WIDTH_INCHES", gt=0
+    )
     print_dpi_floor: int = Field(150, validation_alias="PRINT_DPI_FLOOR", ge=1)
     retention_rejected_days: float = Field(30, validation_alias="RETENTION_REJECTED_DAYS", gt=0)
     retention_jobs_days: float = Field(90, validation_alias="RETENTION_JOBS_DAYS", gt=0)

@@ -120,3 +120,33 @@ def test_another_factor_is_refused_with_the_reason(client, login, key, factor):
     )
     assert response.status_code == 400
     assert "factor must be one of: 2, 4" in response.get_data(as_text=True)
+
+
+def _badge(text: str, image_id: str) -> tuple[str, ...]:
+    card = re.search(rf'data-image-id="{image_id}".*?</article>', text, re.S)
+    assert card, f"no card for {image_id}"
+    return re.search(r'<span class="badge quality (\w+)">([^<]*)<', card.group(0)).groups()
+
+
+def test_the_queue_badge_warns_only_when_a_template_would_print_soft(
+    client, login, key, make_template
+):
+    small = upload(client, key, 200)
+    large = upload(client, key, 600)
+    login(client, "reviewer")
+    before = client.get("/review").get_data(as_text=True)
+    assert _badge(before, small) == ("bad", "not printable")
+    assert _badge(before, large) == ("ok", "print-ready")
+
+    make_template("Tee", placeholder={"width": 600, "height": 720})
+    make_template("Sticker", placeholder={"width": 300, "height": 300})
+    after = client.get("/review").get_data(as_text=True)
+    assert _badge(after, large) == ("ok", "print-ready")
+    flagged = client.get("/review?warnings=yes").get_data(as_text=True)
+    assert f'data-image-id="{small}"' in flagged and f'data-image-id="{large}"' not in flagged
+
+    make_template("Poster", placeholder={"width": 1200, "height": 1800})
+    later = client.get("/review").get_data(as_text=True)
+    assert _badge(later, large) == ("warn", "soft on 1 product")
+    detail = html.unescape(client.get(f"/review/images/{large}").get_data(as_text=True))
+    assert "prints soft on “Poster”: 150 DPI, below 300" in detail

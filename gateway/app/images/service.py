@@ -15,6 +15,7 @@ from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.images.print_quality import has_warnings
 from gateway.app.images.states import (
     DELETABLE_WITHOUT_FORCE,
     IMAGE_TRANSITIONS,
@@ -166,11 +167,8 @@ def _find_duplicates(
         .where(matches, Image.id != image.id)
         .distinct()
     )
-    found = []
-    for other_id, other_hash in candidates:
-        distance = hamming_distance(phash, _unsigned64(other_hash))
-        if distance <= max_distance:
-            found.append((other_id, distance))
+    distances = [(other, hamming_distance(phash, _unsigned64(h))) for other, h in candidates]
+    found = [(other, distance) for other, distance in distances if distance <= max_distance]
     return sorted(found, key=lambda pair: (pair[1], pair[0]))
 
 
@@ -394,6 +392,7 @@ class ImageQuery:
     has_warnings: bool | None = None
     job_id: str | None = None
     risk: str | None = None
+    soft_below_width: int | None = None  # the widest product's design (print_quality)
 
 
 BY_CREATED = Keyset(Image.created_at, Image.id)
@@ -427,7 +426,7 @@ def filtered(query: ImageQuery, *, rows: bool = False) -> Any:
             (Image.duplicate_count > 0) if query.has_duplicates else (Image.duplicate_count == 0)
         )
     if query.has_warnings is not None:
-        statement = statement.where(Image.has_quality_warnings.is_(query.has_warnings))
+        statement = statement.where(has_warnings(query.has_warnings, query.soft_below_width))
     if query.job_id:
         statement = statement.where(Image.job_id == query.job_id)
     if query.risk is not None:

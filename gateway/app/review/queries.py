@@ -46,6 +46,7 @@ class ReviewQuery:
     has_duplicates: bool | None = None
     has_warnings: bool | None = None
     risk: str | None = None
+    soft_below_width: int | None = None
     created_from: date | None = None
     created_to: date | None = None
     sort: Sort = Sort.OLDEST
@@ -64,6 +65,7 @@ class ReviewQuery:
                 has_duplicates=self.has_duplicates,
                 has_warnings=self.has_warnings,
                 risk=self.risk,
+                soft_below_width=self.soft_below_width,
             )
         )
         start, end = day_range(self.created_from, self.created_to)

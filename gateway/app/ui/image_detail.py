@@ -29,6 +29,7 @@ from gateway.app.generation.params import GENERATE_FIELDS, parse_edit, parse_gen
 from gateway.app.images import presenter
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
+from gateway.app.images.print_quality import judge_body
 from gateway.app.images.states import ImageStatus, can_move
 from gateway.app.listings import service as listings
 from gateway.app.publishing import presenter as publication_presenter
@@ -48,6 +49,7 @@ from gateway.app.ui.review import (
     fragment,
     is_htmx,
     principal,
+    print_targets,
     query_args,
     queue_context,
     read_query,
@@ -106,7 +108,7 @@ def _detail_context(
     publish_error: str | None = None,
 ) -> dict[str, Any]:
     """Everything the detail page shows, with the queue neighbours in the queue's own order."""
-    body = presenter.detail(db.session, image, versioning.CURRENT_API)
+    body = judge_body(presenter.detail(db.session, image, versioning.CURRENT_API), print_targets())
     distance = {item["image_id"]: item["distance"] for item in body["duplicates"]}
     duplicates = queries.by_ids(db.session, distance)
     prev_id, next_id = queries.neighbours(db.session, query, image)

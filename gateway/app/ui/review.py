@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -32,8 +32,10 @@ from gateway.app.images import presenter
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
+from gateway.app.imaging.quality import PrintTargets, soft_targets
 from gateway.app.imaging.thumbnails import thumbnail_dimensions
 from gateway.app.pagination import Cursor
+from gateway.app.publishing import print_targets as targets
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
 from gateway.app.review import queries
@@ -50,6 +52,13 @@ EXCERPT_LENGTH = 90
 OUTCOME_LINES = 20
 
 
+def print_targets() -> PrintTargets:
+    """The products images are judged against (`publishing.print_targets`), once per request."""
+    if "print_targets" not in g:
+        g.print_targets = targets.load(db.session, common.settings())
+    return g.print_targets
+
+
 def read_query() -> ReviewQuery:
     """The queue's filters and sort from the URL (so every view of the queue can be shared)."""
     args = request.args
@@ -62,6 +71,7 @@ def read_query() -> ReviewQuery:
         has_duplicates=common.bool_arg("duplicates"),
         has_warnings=common.bool_arg("warnings"),
         risk=v.choice(args.get("risk"), "risk", images.RISK_KINDS) if args.get("risk") else None,
+        soft_below_width=print_targets().widest,
         created_from=parse_day(args.get("from"), "from"),
         created_to=parse_day(args.get("to"), "to"),
         sort=Sort(v.choice(args.get("sort") or Sort.OLDEST.value, "sort", list(Sort))),
@@ -113,10 +123,14 @@ class Card:
 
     @property
     def quality(self) -> tuple[str, str]:
-        """(css class, label): not printable, its warning count, or print-ready."""
+        """(css class, label): not printable, the products it prints soft on, its other
+        warnings' count, or print-ready."""
         report = self.image.quality or {}
         if report.get("errors"):
             return "bad", "not printable"
+        soft = len(soft_targets(self.image.width, print_targets()))
+        if soft:
+            return "warn", f"soft on {soft} product{'s' if soft > 1 else ''}"
         warnings = len(report.get("warnings") or [])
         if warnings:
             return "warn", f"{warnings} warning{'s' if warnings > 1 else ''}"

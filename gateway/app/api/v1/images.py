@@ -16,10 +16,13 @@ from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
 from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
+from gateway.app.images.print_quality import judge_body
 from gateway.app.images.service import ImageQuery
 from gateway.app.images.states import ImageStatus
+from gateway.app.imaging.quality import PrintTargets
 from gateway.app.imaging.storage import IMMUTABLE_CACHE_CONTROL
 from gateway.app.listings import service as listings
+from gateway.app.publishing import print_targets
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
@@ -71,9 +74,15 @@ def _refuse_unknown_or_repeated_fields() -> None:
         )
 
 
+def _print_targets() -> PrintTargets:
+    """The products images are judged against, loaded once per call."""
+    return print_targets.load(db.session, common.settings())
+
+
 def _detail(image_id: str) -> dict:
     image = service.get(db.session, image_id)
-    return presenter.detail(db.session, image, common.api_url(""))
+    body = presenter.detail(db.session, image, common.api_url(""))
+    return judge_body(body, _print_targets())
 
 
 @ns.route("")
@@ -93,7 +102,10 @@ class ImageList(Resource):
             },
             "backend": {"type": "string", "description": "backend name, e.g. local"},
             "has_duplicates": schemas.flag_param("only images with (or without) duplicates"),
-            "has_warnings": schemas.flag_param("only images with (or without) quality warnings"),
+            "has_warnings": schemas.flag_param(
+                "only images with (or without) quality warnings, counting a product template "
+                "the image would print soft on"
+            ),
             "risk": schemas.choice_param(
                 service.RISK_KINDS, "only images the IP-risk screen flagged (`ip`)"
             ),
@@ -105,7 +117,9 @@ class ImageList(Resource):
     @spec.cursor_paged(ns, "ImageSummary")
     @api_access("images.list")
     def get(self) -> dict:
-        """List images with filters, newest first (v1: by page; v2: by cursor)."""
+        """List images with filters, newest first (v1: by page; v2: by cursor); `has_warnings`
+        counts a product the image would print soft on (see `quality.info.soft_on`)."""
+        targets = _print_targets()
         query = ImageQuery(
             status=request.args.get("status") or None,
             q=v.clean_text(request.args.get("q"), "q", max_length=200) or None,
@@ -113,20 +127,21 @@ class ImageList(Resource):
             has_duplicates=common.bool_arg("has_duplicates"),
             has_warnings=common.bool_arg("has_warnings"),
             risk=request.args.get("risk"),
+            soft_below_width=targets.widest,
         )
         base = common.api_url("")
         if versioning.is_v2():
             return common.cursor_page(
                 service.BY_CREATED,
                 service.filtered(query, rows=True),
-                lambda rows: [presenter.summary(image, base) for image in rows],
+                lambda rows: [judge_body(presenter.summary(row, base), targets) for row in rows],
                 rows=True,
             )
         per_page = common.page_size()
         page = common.page_number()
         items, total = service.list_page(db.session, query, page=page, per_page=per_page)
         return {
-            "items": [presenter.summary(image, base) for image in items],
+            "items": [judge_body(presenter.summary(row, base), targets) for row in items],
             "total": total,
             "page": page,
             "per_page": per_page,

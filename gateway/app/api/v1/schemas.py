@@ -219,13 +219,21 @@ def register(ns: Namespace) -> dict[str, object]:
         {
             "valid": fields.Boolean(),
             "errors": fields.List(fields.String()),
-            "warnings": fields.List(fields.String()),
+            "warnings": fields.List(
+                fields.String(),
+                description="what the pixels are on their own (aspect ratio), and one per product "
+                "template the image would print below PRINT_DPI on",
+            ),
             "info": fields.Raw(
+                description="`dpi`: effective DPI at PRINT_WIDTH_INCHES (information only); "
+                "`soft_on`, present when the image prints soft on a product: `[{template_id, "
+                "name, effective_dpi}]`",
                 example={
                     "resolution": "1024x1024",
                     "dpi": 85,
                     "print_size_inches": {"width": 3.41, "height": 3.41},
-                }
+                    "soft_on": [{"template_id": "tpl_1", "name": "Tee", "effective_dpi": 68.3}],
+                },
             ),
         },
     )
