@@ -117,8 +117,7 @@ class ImageList(Resource):
     @spec.cursor_paged(ns, "ImageSummary")
     @api_access("images.list")
     def get(self) -> dict:
-        """List images with filters, newest first (v1: by page; v2: by cursor); `has_warnings`
-        counts a product the image would print soft on (see `quality.info.soft_on`)."""
+        """List images with filters, newest first (v1: by page; v2: by cursor)."""
         targets = _print_targets()
         query = ImageQuery(
             status=request.args.get("status") or None,

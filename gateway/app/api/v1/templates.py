@@ -325,8 +325,7 @@ class TemplateReadiness(Resource):
     @templates_ns.response(404, "Unknown template or image", t["Error"])
     @api_access("templates.readiness")
     def get(self, template_id: str, image_id: str) -> dict:
-        """Print readiness of an image at this template: effective DPI, warnings, and the upscale
-        factor that would reach PRINT_DPI."""
+        """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
         template = product_templates.get(db.session, template_id)
         image = images.get(db.session, image_id)
         return publications.readiness_for(context(), image, template).to_dict()
