@@ -161,6 +161,19 @@ def test_upload_patch_approve_and_reject(client: Client) -> None:
         client.get_image(other.id)
 
 
+def test_upscale_makes_a_child_image_and_refuses_factor_3(client: Client) -> None:
+    design = upload(client, 11)
+    accepted = client.upscale(design.id, 2)
+    job = client.wait_for_job(accepted.job_id)
+    assert (job.status, job.mode, job.source_image_id) == ("completed", "upscale", design.id)
+    child = client.get_image(job.image_ids[0])
+    assert (child.parent_id, child.source, child.status) == (design.id, "upscale", "pending")
+    assert (child.width, child.height) == (design.width * 2, design.height * 2)
+    with pytest.raises(ValidationError) as refused:
+        client.upscale(design.id, 3)
+    assert [error.field for error in refused.value.errors] == ["factor"]
+
+
 def test_a_mockup_preview_and_its_refusals(client: Client) -> None:
     design = upload(client, 10)
     template = client.create_template(

@@ -82,6 +82,19 @@ class JobCalls(Calls):
         )
         return self._one(JobAccepted, "POST", "/edit", json=body, idempotency_key=idempotency_key)
 
+    def upscale(
+        self,
+        image_id: str,
+        factor: int,
+        *,
+        backend: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JobAccepted:
+        """Queue an upscale of an image by 2 or 4; the result is one child image, pending review."""
+        body = drop_unset({"factor": factor, "backend": backend})
+        path = f"/images/{image_id}/upscale"
+        return self._one(JobAccepted, "POST", path, json=body, idempotency_key=idempotency_key)
+
     def get_job(self, job_id: str) -> Job:
         return self._one(Job, "GET", f"/jobs/{job_id}")
 
