@@ -95,6 +95,11 @@ def test_upscale_from_the_page_queues_a_job_whose_child_is_pending(
         )
         child = db.session.query(Image).filter_by(job_id=job_id).one()
         assert (child.parent_id, child.status, child.width) == (image_id, "pending", 400)
+    queue = client.get("/review").get_data(as_text=True)
+    card = re.search(rf'data-image-id="{child.id}".*?</article>', queue, re.S).group(0)
+    assert 'title="made by an upscale">upscale</span>' in card
+    parent = html.unescape(client.get(f"/review/images/{image_id}").get_data(as_text=True))
+    assert f"{X}4 upscale" in parent
 
 
 def test_a_plain_form_post_flashes_the_job_and_returns_to_the_page(app, client, login, key):
