@@ -72,7 +72,7 @@ BENCHMARKS = (
     Benchmark(
         "API reads (GET /api/v2/images?limit=50, 32 connections, against bare Flask + sqlite3)",
         bench_api_reads,
-        ("--images", "200", "--duration", "1", "--connections", "8"),
+        ("--images", "200", "--duration", "1", "--rounds", "1", "--connections", "8"),
     ),
     Benchmark(
         "load (Locust mixed workload, 2 web + 2 workers, embedded and PostgreSQL + Redis; scaling)",

@@ -1,6 +1,6 @@
 """Reads per second of `GET /api/v2/images?limit=50` through the whole API path, against bare Flask.
 
-Run `python -m bench.bench_api_reads [--images N] [--duration S] [--connections C]
+Run `python -m bench.bench_api_reads [--images N] [--duration S] [--rounds R] [--connections C]
 [--load-generator auto|wrk|python] [--redis-url URL]`. It starts, as `make run` does
 (gunicorn.conf.py, 2 workers, gthread, no embedded job worker):
 
@@ -11,13 +11,15 @@ Run `python -m bench.bench_api_reads [--images N] [--duration S] [--connections 
 - baseline: a bare Flask app (`baseline_app`, below) under the same gunicorn settings, answering
   the same 50 newest rows from the same database file with sqlite3, one connection per thread.
 
-Each server gets a short warm-up, then C connections (default 32) for S seconds (default 10), one
-server after the other. The load comes from `wrk` (`apt-get install wrk`), or, when wrk is not on
-PATH, from a Python generator: one thread per connection, each a kept-alive `http.client`
-connection (it saturates sooner, so its figures only compare within one run). wrk counts answers
->= 400 as non-2xx (nothing here redirects). `metered_requests` is the key's request count read
-from the database after the gateway's clean shutdown. The ratio is ours / baseline; any non-2xx
-answer or socket error fails the run (exit 1). The last line is JSON for machines.
+Each server gets a short warm-up, then C connections (default 32) for S seconds (default 10) in
+all, split into R rounds (default 5) that alternate between the servers, the first of each round
+swapped every time (ABBA), so a machine whose load drifts during the run weighs on both alike.
+The load comes from `wrk` (`apt-get install wrk`), or, when wrk is not on PATH, from a Python
+generator: one thread per connection, each a kept-alive `http.client` connection (it saturates
+sooner, so its figures only compare within one run). wrk counts answers >= 400 as non-2xx (nothing
+here redirects). `metered_requests` is the key's request count read from the database after the
+gateway's clean shutdown. The ratio is ours / baseline; any non-2xx answer or socket error fails
+the run (exit 1). The last line is JSON for machines.
 """
 
 from __future__ import annotations
@@ -118,6 +120,24 @@ class Load:
     @property
     def per_s(self) -> float:
         return self.requests / self.seconds
+
+    @staticmethod
+    def combined(loads: list[Load]) -> Load:
+        """Rounds taken together: their requests over their seconds; percentiles weighted by
+        requests (an approximation: each round reports only its own)."""
+        requests = sum(load.requests for load in loads)
+
+        def weighted(name: str) -> float:
+            return sum(getattr(load, name) * load.requests for load in loads) / max(requests, 1)
+
+        return Load(
+            requests=requests,
+            seconds=sum(load.seconds for load in loads),
+            p50_ms=weighted("p50_ms"),
+            p99_ms=weighted("p99_ms"),
+            non_2xx=sum(load.non_2xx for load in loads),
+            errors=sum(load.errors for load in loads),
+        )
 
 
 def wrk_load(url: str, headers: dict[str, str], seconds: int, connections: int) -> Load:
@@ -248,8 +268,10 @@ def run(
     connections: int,
     generator: str,
     redis_url: str | None,
+    rounds: int = 1,
 ) -> dict:
-    """Start both servers over one seeded database, load each in turn, return the figures."""
+    """Start both servers over one seeded database, load them in alternating rounds (`seconds`
+    in all per server), return the figures."""
     load = wrk_load if generator == "wrk" else python_load
     warmup = max(0.2, seconds * WARMUP_FRACTION)
     env = dict(ENV)
@@ -266,11 +288,19 @@ def run(
                 "bare": (baseline_url + BASELINE_PATH, {}),
                 "gateway": (gateway.url + PATH, auth),
             }
-            results = {}
-            for name, (url, headers) in targets.items():
+            for url, headers in targets.values():
                 check_page(url, headers)
                 python_load(url, headers, warmup, connections)
-                results[name] = load(url, headers, seconds, connections)
+            rounds_of: dict[str, list[Load]] = {name: [] for name in targets}
+            for index in range(rounds):
+                # Alternating which goes first (ABBA...) spreads a drifting machine load evenly.
+                order = list(targets) if index % 2 == 0 else list(reversed(targets))
+                for name in order:
+                    url, headers = targets[name]
+                    rounds_of[name].append(
+                        load(url, headers, max(1, seconds // rounds), connections)
+                    )
+            results = {name: Load.combined(loads) for name, loads in rounds_of.items()}
     finally:
         gateway.stop()
         if redis_url:
@@ -283,6 +313,7 @@ def run(
         "images": images,
         "connections": connections,
         "duration_s": seconds,
+        "rounds": rounds,
         "load_generator": generator,
         "rate_limit_store": "redis" if redis_url else "machine file",
         "bare_per_s": round(bare.per_s, 1),
@@ -308,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--redis-url", help="rate-limit counters in Redis (distributed mode)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds the duration is split into"
+    )
     args = parser.parse_args(argv)
     generator = args.load_generator
     if generator == "auto":
@@ -316,12 +350,18 @@ def main(argv: list[str] | None = None) -> int:
             print("wrk is not on PATH (Debian: apt-get install wrk): using the Python generator")
     with tempfile.TemporaryDirectory(prefix="bench-api-reads-") as tmp:
         result = run(
-            Path(tmp), args.images, args.duration, args.connections, generator, args.redis_url
+            Path(tmp),
+            args.images,
+            args.duration,
+            args.connections,
+            generator,
+            args.redis_url,
+            max(1, args.rounds),
         )
     print(
         f"{args.images} images; {args.connections} connections for {args.duration} s each "
-        f"({generator}); 2 gunicorn workers (gthread) for both; rate limits in the "
-        f"{result['rate_limit_store']}"
+        f"in {result['rounds']} alternating rounds ({generator}); 2 gunicorn workers (gthread) "
+        f"for both; rate limits in the {result['rate_limit_store']}"
     )
     print(f"{'case':<60}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for name, title in {
