@@ -27,6 +27,7 @@ from gateway.app.database import utcnow
 from gateway.app.dates import parse_day
 from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation
 from gateway.app.generation.params import BACKENDS
 from gateway.app.images import presenter
 from gateway.app.images import service as images
@@ -55,7 +56,7 @@ OUTCOME_LINES = 20
 def print_targets() -> PrintTargets:
     """The products images are judged against (`publishing.print_targets`), once per request."""
     if "print_targets" not in g:
-        g.print_targets = targets.load(db.session, common.settings())
+        g.print_targets = targets.load(db.session, generation.current().settings)
     return g.print_targets
 
 
