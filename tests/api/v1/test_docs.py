@@ -20,6 +20,8 @@ CONTRACT_OPERATIONS = {
     "/images/{image_id}/file": {"get"},
     "/images/{image_id}/approve": {"post"},
     "/images/{image_id}/reject": {"post"},
+    "/images/{image_id}/upscale": {"post"},
+    "/templates/{template_id}/readiness/{image_id}": {"get"},
     "/batch/approve": {"post"},
     "/batch/reject": {"post"},
     "/batch/delete": {"post"},
@@ -110,3 +112,22 @@ def test_every_list_documents_the_one_page_size_and_page_limit(client, admin_hea
                 continue
             response = client.get(f"{path}?{query}", headers=admin_headers)
             assert response.status_code == 400, (path, query)
+
+
+def test_upscale_documents_its_factor_and_readiness_its_upscale_advice(spec):
+    upscale = spec["paths"]["/images/{image_id}/upscale"]["post"]
+    body = next(p for p in upscale["parameters"] if p["in"] == "body")
+    request = spec["definitions"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert request["properties"]["factor"]["enum"] == [2, 4]
+    assert request["required"] == ["factor"]
+    assert {"202", "400", "404"} <= set(upscale["responses"])
+    assert upscale["x-required-scope"] == "generate"
+    readiness = spec["paths"]["/templates/{template_id}/readiness/{image_id}"]["get"]
+    model = readiness["responses"]["200"]["schema"]["$ref"].rsplit("/", 1)[1]
+    advice = spec["definitions"][model]["properties"]["upscale_for_print"]["$ref"]
+    assert set(spec["definitions"][advice.rsplit("/", 1)[1]]["properties"]) == {
+        "needed",
+        "factor",
+        "reachable",
+        "allowed",
+    }

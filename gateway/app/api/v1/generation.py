@@ -24,7 +24,9 @@ m = schemas.register(ns)
 m["UpscaleRequest"] = ns.model(
     "UpscaleRequest",
     {
-        "factor": fields.Integer(required=True, enum=list(UPSCALE_FACTORS), example=4),
+        "factor": spec.with_schema(
+            fields.Integer(required=True, example=4), enum=list(UPSCALE_FACTORS)
+        ),
         "backend": m["EditRequest"]["backend"],
     },
     strict=True,

@@ -285,17 +285,19 @@ upscale_advice_model = templates_ns.model(
     {
         "needed": fields.Boolean(description="the image prints below PRINT_DPI here as it is"),
         "factor": nullable(
-            fields.Integer(
+            spec.with_schema(
+                fields.Integer(
+                    description="the smallest upscale factor reaching PRINT_DPI here (POST "
+                    "/images/{id}/upscale); null when none is needed or none reaches it",
+                ),
                 enum=list(UPSCALE_FACTORS),
-                description="the smallest upscale factor reaching PRINT_DPI here (POST "
-                "/images/{id}/upscale); null when none is needed or none reaches it",
             )
         ),
         "reachable": fields.Boolean(
             description="false when even the largest allowed factor falls short"
         ),
         "allowed": fields.List(
-            fields.Integer(enum=list(UPSCALE_FACTORS)),
+            spec.with_schema(fields.Integer(), enum=list(UPSCALE_FACTORS)),
             description="factors whose result stays within MAX_IMAGE_DIMENSION",
         ),
     },
