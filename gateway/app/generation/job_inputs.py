@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app.generation.backends.base import GenerationRequest
 from gateway.app.images import service as images
+from gateway.app.images.models import Image
 from gateway.app.images.service import ImageOrigin
 from gateway.app.imaging.storage import Storage
 
@@ -60,3 +61,12 @@ def origin_for(job: Row[Any], index: int, seed: int) -> ImageOrigin:
         seed=seed,
         backend=job.backend,
     )
+
+
+def inherited_listing(session: Session, job: Row[Any]) -> dict[str, Any]:
+    """The listing an upscale's image starts with: its source's title, description and tags (the
+    same design, only larger, so the operator need not type it again). Other modes start empty."""
+    source = session.get(Image, job.source_image_id) if job.mode == "upscale" else None
+    if source is None:
+        return {}
+    return {"title": source.title, "description": source.description, "tags": list(source.tags)}

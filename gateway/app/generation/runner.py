@@ -37,7 +37,7 @@ from gateway.app.generation.backends.base import (
     TransientBackendError,
 )
 from gateway.app.generation.context import GenerationContext
-from gateway.app.generation.job_inputs import origin_for, request_for
+from gateway.app.generation.job_inputs import inherited_listing, origin_for, request_for
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
 from gateway.app.images import service as images
@@ -266,6 +266,7 @@ def _store_results(
         session.rollback()
         return False
     image_ids = []
+    listing = inherited_listing(session, job)
     for index, result in processed:
         image = images.add_image(
             session,
@@ -274,6 +275,7 @@ def _store_results(
             SYSTEM,
             duplicate_max_distance=context.settings.duplicate_max_distance,
             screen=context.settings.ip_screen,
+            **listing,
         )
         image_ids.append(image.id)
     audit.record(

@@ -144,3 +144,30 @@ def test_readiness_at_a_template_names_the_factor_that_reaches_the_print_dpi(
         ).get_json()
         assert after["effective_dpi"] >= 300
         assert after["upscale_for_print"]["needed"] is False
+
+
+def test_the_child_starts_with_its_sources_listing(client, admin_headers):
+    response = client.post(
+        "/api/v1/images",
+        data={
+            "file": (io.BytesIO(artwork(80, 60)), "design.png"),
+            "title": "Sunset surf club",
+            "description": "warm tones",
+            "tags": "retro, surf",
+        },
+        headers=admin_headers,
+        content_type="multipart/form-data",
+    )
+    source = response.get_json()
+    job = _upscale(client, admin_headers, source["id"], {"factor": 2}).get_json()
+    child_id = client.get(f"/api/v1/jobs/{job['job_id']}", headers=admin_headers).get_json()[
+        "image_ids"
+    ][0]
+    child = client.get(f"/api/v1/images/{child_id}", headers=admin_headers).get_json()
+
+    assert (child["title"], child["description"], child["tags"]) == (
+        "Sunset surf club",
+        "warm tones",
+        ["retro", "surf"],
+    )
+    assert child["prompt"] == "Sunset surf club"
