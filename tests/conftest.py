@@ -28,6 +28,7 @@ from gateway.app import create_app
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
+from gateway.app.publishing import print_targets
 from gateway.app.settings import Settings
 from tests.emulators.printify import SHOP_ID, TOKEN
 from tests.emulators.process import EmulatorProcess
@@ -132,6 +133,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
             db.session.execute(table.delete())
         db.session.commit()
     application.extensions["rate_limiter"].reset()
+    print_targets.forget()  # the rows went by a bulk DELETE, which the cache does not see
 
 
 @pytest.fixture

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
         None, validation_alias="DEFAULT_PRINT_WIDTH_INCHES", gt=0
     )
     print_dpi_floor: int = Field(150, validation_alias="PRINT_DPI_FLOOR", ge=1)
+    print_targets_cache_seconds: float = Field(
+        5, validation_alias="PRINT_TARGETS_CACHE_SECONDS", ge=0
+    )
     retention_rejected_days: float = Field(30, validation_alias="RETENTION_REJECTED_DAYS", gt=0)
     retention_jobs_days: float = Field(90, validation_alias="RETENTION_JOBS_DAYS", gt=0)
     retention_webhook_days: float = Field(30, validation_alias="RETENTION_WEBHOOK_DAYS", gt=0)

@@ -80,6 +80,8 @@ class Gateway:
                 "WORKER_CONCURRENCY": "2",
                 "LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
+                # A test saves a template through one web worker and reads through the other.
+                "PRINT_TARGETS_CACHE_SECONDS": "0",
             }
         )
         env.update(self.env_overrides)
