@@ -3,8 +3,9 @@
 from gateway.app.accounts.models import ApiKey, Operator
 from gateway.app.accounts.quotas import UsageCounter
 from gateway.app.audit.models import AuditEntry
+from gateway.app.circuit import CircuitBreakerRow
 from gateway.app.events.models import OutboxEvent
-from gateway.app.generation.models import CircuitBreakerRow, GenerationJob
+from gateway.app.generation.models import GenerationJob
 from gateway.app.idempotency import IdempotencyRecord
 from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand, ImageStatusCount
 from gateway.app.operations.workers import WorkerHeartbeat

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from gateway.app.audit.service import SYSTEM
+from gateway.app.circuit import circuit_state
 from gateway.app.database import utcnow
 from gateway.app.extensions import db
 from gateway.app.generation import job_inputs, reaper, runner
@@ -20,7 +21,6 @@ from gateway.app.generation.backends.base import (
     InputRejected,
     TransientBackendError,
 )
-from gateway.app.generation.circuit import circuit_state
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import parse_edit, parse_generate
 from gateway.app.generation.service import Requester

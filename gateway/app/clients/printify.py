@@ -31,6 +31,7 @@ from tenacity import (
 )
 
 from gateway.app import metrics
+from gateway.app.circuit import retry_after_seconds
 from gateway.app.clients.http import (
     HTTPError,
     RetryPolicy,
@@ -40,7 +41,6 @@ from gateway.app.clients.http import (
     send_once,
 )
 from gateway.app.clients.pacing import CATALOG, GLOBAL, PUBLISH, Pacer
-from gateway.app.generation.circuit import retry_after_seconds
 
 PAGE_LIMIT = 50
 LOCKED_CODE = 8252

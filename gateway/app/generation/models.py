@@ -42,15 +42,3 @@ class GenerationJob(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class CircuitBreakerRow(db.Model):
-    """A backend's circuit-breaker state, shared by every process through the database."""
-
-    __tablename__ = "circuit_breakers"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), default="closed")
-    fail_counter: Mapped[int] = mapped_column(Integer, default=0)
-    success_counter: Mapped[int] = mapped_column(Integer, default=0)
-    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

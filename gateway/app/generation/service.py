@@ -14,11 +14,11 @@ from gateway.app import validation as v
 from gateway.app.accounts import quotas
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
+from gateway.app.circuit import retry_after_seconds
 from gateway.app.database import isoformat, utcnow
 from gateway.app.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from gateway.app.generation.backends.base import InputRejected
 from gateway.app.generation.backends.registry import BackendRegistry
-from gateway.app.generation.circuit import retry_after_seconds
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import EditParams, GenerationParams
 from gateway.app.generation.states import FINAL_JOB_STATUSES, JobStatus

@@ -12,9 +12,9 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gateway.app.circuit import STATE_NAMES, circuit_state
 from gateway.app.generation import service as jobs
 from gateway.app.generation.backends.registry import BackendRegistry
-from gateway.app.generation.circuit import STATE_NAMES, circuit_state
 from gateway.app.generation.context import GenerationContext
 from gateway.app.operations import workers
 from gateway.app.publishing.context import PublishingContext

@@ -6,11 +6,11 @@ from functools import partial
 
 from flask import Flask
 
+from gateway.app.circuit import build_breaker
 from gateway.app.clients.http import RetryPolicy, Timeouts
 from gateway.app.clients.pacing import build_pacer
 from gateway.app.clients.printify import NOT_PRINTIFY_FAULTS, PrintifyClient, PrintifyConfig
 from gateway.app.extensions import db
-from gateway.app.generation.circuit import build_breaker
 from gateway.app.publishing import tasks, views
 from gateway.app.publishing.catalog import Catalog
 from gateway.app.publishing.context import PublishingContext

@@ -9,15 +9,35 @@ from functools import cached_property, partial
 import pybreaker
 from sqlalchemy import Engine
 
+from gateway.app.circuit import build_breaker, circuit_state
 from gateway.app.clients.http import RetryPolicy
-from gateway.app.generation.backends.base import BackendHealth, GenerationBackend
+from gateway.app.generation.backends.base import (
+    BackendError,
+    BackendHealth,
+    GenerationBackend,
+    GenerationCancelled,
+    GenerationFailed,
+    GenerationTimeout,
+    ResultExpired,
+)
 from gateway.app.generation.backends.comfyui import ComfyUIBackend
 from gateway.app.generation.backends.local import LocalBackend
 from gateway.app.generation.backends.runpod import RunPodBackend
-from gateway.app.generation.circuit import build_breaker, circuit_state
 from gateway.app.settings import Settings
 
 ALL_BACKENDS = ("local", "runpod", "comfyui")
+
+# Failures that say nothing about the backend's health do not count against its circuit.
+NOT_BACKEND_FAULTS = (GenerationFailed, GenerationCancelled, GenerationTimeout, ResultExpired)
+
+
+def not_a_backend_fault(error: BaseException) -> bool:
+    """Only a backend's own errors count against its circuit. A job's input it cannot do
+    (`GenerationFailed`, `InputRejected`), a cancel or timeout, and anything that is not a
+    `BackendError` at all (our own code failing on a request's odd input: clients wrap every
+    remote fault in a BackendError) say nothing about the backend, so one client cannot switch
+    generation off for everyone."""
+    return not isinstance(error, BackendError) or isinstance(error, NOT_BACKEND_FAULTS)
 
 
 @dataclass
@@ -108,6 +128,7 @@ def build_registry(settings: Settings, engine: Engine) -> BackendRegistry:
                 f"backend:{name}",
                 fail_max=settings.circuit_fail_max,
                 reset_seconds=settings.circuit_reset_seconds,
+                exclude=(not_a_backend_fault,),
             ),
             disabled_reason=reason,
         )

@@ -1,8 +1,9 @@
-"""Circuit breakers per backend (pybreaker), with their state in the database.
+"""Circuit breakers for outbound services (pybreaker), with their state in the database.
 
-The API process refuses work for a backend whose circuit is open while the worker processes are
+The API process refuses work for a service whose circuit is open while the worker processes are
 the ones that see the failures, so the state must be shared: a small table does that on SQLite and
-PostgreSQL alike, with one short statement per breaker event.
+PostgreSQL alike, with one short statement per breaker event. Generation backends and Printify
+both use it, so it lives below the features: each caller says which of its errors are not faults.
 """
 
 from __future__ import annotations
@@ -11,17 +12,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pybreaker
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Integer, String, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.app.generation.backends.base import (
-    BackendError,
-    GenerationCancelled,
-    GenerationFailed,
-    GenerationTimeout,
-    ResultExpired,
-)
-from gateway.app.generation.models import CircuitBreakerRow
+from gateway.app.database import UTCDateTime
+from gateway.app.extensions import db
+
+
+class CircuitBreakerRow(db.Model):
+    """A service's circuit-breaker state, shared by every process through the database."""
+
+    __tablename__ = "circuit_breakers"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="closed")
+    fail_counter: Mapped[int] = mapped_column(Integer, default=0)
+    success_counter: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
 
 TABLE = CircuitBreakerRow.__table__
 STATE_NAMES = {"closed": 0, "half-open": 1, "open": 2}
@@ -99,28 +108,13 @@ class DatabaseBreakerStorage(pybreaker.CircuitBreakerStorage):
         self._update(opened_at=value)
 
 
-# Failures that say nothing about the backend's health do not count against its circuit.
-NOT_BACKEND_FAULTS = (GenerationFailed, GenerationCancelled, GenerationTimeout, ResultExpired)
-
-
-def not_a_backend_fault(error: BaseException) -> bool:
-    """Only a backend's own errors count against its circuit. A job's input it cannot do
-    (`GenerationFailed`, `InputRejected`), a cancel or timeout, and anything that is not a
-    `BackendError` at all (our own code failing on a request's odd input: clients wrap every
-    remote fault in a BackendError) say nothing about the backend, so one client cannot switch
-    generation off for everyone."""
-    return not isinstance(error, BackendError) or isinstance(error, NOT_BACKEND_FAULTS)
-
-
 def build_breaker(
     engine: Engine,
     name: str,
     *,
     fail_max: int,
     reset_seconds: float,
-    exclude: tuple[type[BaseException] | Callable[[BaseException], bool], ...] = (
-        not_a_backend_fault,
-    ),
+    exclude: tuple[type[BaseException] | Callable[[BaseException], bool], ...],
 ) -> pybreaker.CircuitBreaker:
     """A breaker whose state every process shares; `exclude` lists errors that are not faults."""
     return pybreaker.CircuitBreaker(
@@ -146,6 +140,7 @@ def circuit_state(breaker: pybreaker.CircuitBreaker) -> str:
 
 
 def retry_after_seconds(breaker: pybreaker.CircuitBreaker) -> int:
+    """Whole seconds until an open circuit lets a trial call through (at least 1)."""
     opened_at = breaker._state_storage.opened_at
     if not opened_at:
         return 1
