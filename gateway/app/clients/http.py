@@ -90,12 +90,21 @@ def _payload(response: requests.Response) -> object:
         return response.text[:2000]
 
 
-def _wait_with_retry_after(base: Callable[[RetryCallState], float]) -> Callable[..., float]:
+def wait_retry_after(
+    base: Callable[[RetryCallState], float],
+    errors: type[BaseException] | tuple[type[BaseException], ...],
+    *,
+    cap: float | None = None,
+) -> Callable[[RetryCallState], float]:
+    """A tenacity wait: what the failed call's `retry_after` says (at most `cap`) when it is one of
+    `errors` and says anything, else `base`'s backoff. Every retry loop honours Retry-After alike."""
+
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, TransientHTTPError) and error.retry_after is not None:
-            return error.retry_after
-        return base(state)
+        retry_after = getattr(error, "retry_after", None) if isinstance(error, errors) else None
+        if retry_after is None:
+            return base(state)
+        return retry_after if cap is None else min(retry_after, cap)
 
     return wait
 
@@ -113,8 +122,9 @@ class RetryPolicy:
         return _Retrying(
             retry=retry_if_exception_type(TransientHTTPError),
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_elapsed),
-            wait=_wait_with_retry_after(
-                wait_random_exponential(multiplier=self.backoff_min, max=self.backoff_max)
+            wait=wait_retry_after(
+                wait_random_exponential(multiplier=self.backoff_min, max=self.backoff_max),
+                TransientHTTPError,
             ),
             reraise=True,
         )

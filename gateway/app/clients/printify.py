@@ -39,6 +39,7 @@ from gateway.app.clients.http import (
     TransientHTTPError,
     build_session,
     send_once,
+    wait_retry_after,
 )
 from gateway.app.clients.pacing import CATALOG, GLOBAL, PUBLISH, Pacer
 
@@ -226,7 +227,11 @@ class PrintifyClient:
                 lambda error: isinstance(error, PrintifyUnavailable) and not error.ambiguous
             ),
             stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_elapsed),
-            wait=_wait_for(policy),
+            wait=wait_retry_after(
+                wait_random_exponential(multiplier=policy.backoff_min, max=policy.backoff_max),
+                PrintifyUnavailable,
+                cap=policy.backoff_max * 6,
+            ),
             reraise=True,
         )
         for attempt in retrying:
@@ -410,18 +415,6 @@ def _body(response: requests.Response) -> Any:
             f"Printify answered {response.status_code} with a body that is not JSON",
             status=response.status_code,
         ) from None
-
-
-def _wait_for(policy: RetryPolicy) -> Any:
-    base = wait_random_exponential(multiplier=policy.backoff_min, max=policy.backoff_max)
-
-    def wait(state: Any) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, PrintifyUnavailable) and error.retry_after is not None:
-            return min(error.retry_after, policy.backoff_max * 6)
-        return base(state)
-
-    return wait
 
 
 class DryRunPrintify(PrintifyClient):

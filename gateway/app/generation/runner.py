@@ -24,6 +24,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from gateway.app import metrics, tracing
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import SYSTEM
+from gateway.app.clients.http import wait_retry_after
 from gateway.app.database import utcnow
 from gateway.app.errors import NotFound
 from gateway.app.events import service as events
@@ -161,16 +162,12 @@ def _call_backend(
         raise BackendError(f"backend {job.backend} is not configured")
     backend = slot.backend
 
-    def wait(state: object) -> float:
-        error = state.outcome.exception() if state.outcome else None  # type: ignore[attr-defined]
-        if isinstance(error, TransientBackendError) and error.retry_after:
-            return error.retry_after
-        return wait_random_exponential(multiplier=0.5, max=10)(state)  # type: ignore[arg-type]
-
     retrying = Retrying(
         retry=retry_if_exception_type(TransientBackendError),
         stop=stop_after_attempt(context.settings.backend_max_attempts),
-        wait=wait,
+        wait=wait_retry_after(
+            wait_random_exponential(multiplier=0.5, max=10), TransientBackendError
+        ),
         reraise=True,
     )
     with tracing.span("generation.backend", {"gateway.backend": job.backend}):
