@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
 from gateway.app.accounts import context as account_context
 from gateway.app.accounts import scopes
+from gateway.app.accounts.principal import Principal
+from gateway.app.accounts.sessions import session_principal
 from gateway.app.audit.service import Actor
 from gateway.app.errors import Forbidden, Unauthorized
 from gateway.app.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Principal:
-    actor: Actor
-    scopes: frozenset[str]
-    plan: str
-    api_key_id: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.scopes
-
-    @property
-    def rate_identity(self) -> str:
-        return self.api_key_id or f"operator:{self.actor.id}"
 
 
 def presented_key() -> str | None:
@@ -68,8 +53,7 @@ def current_principal() -> Principal | None:
             if g.principal is None:
                 raise Unauthorized("invalid or revoked API key")
         else:
-            resolver = current_app.extensions.get("session_principal")
-            g.principal = resolver() if resolver else None
+            g.principal = session_principal()
     return g.principal
 
 

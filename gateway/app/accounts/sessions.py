@@ -11,11 +11,11 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from wtforms import ValidationError
 
 from gateway.app.accounts.models import Operator
+from gateway.app.accounts.principal import Principal
 from gateway.app.accounts.service import ROLE_SCOPES
 from gateway.app.audit.service import Actor
 from gateway.app.errors import Forbidden, error_response
 from gateway.app.extensions import db, login_manager
-from gateway.app.security import Principal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPERATOR_PLAN = "enterprise"
@@ -137,6 +137,5 @@ def init_app(app: Flask, storage: Storage) -> None:
     login_manager.login_view = "ui.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.session_protection = "strong"
-    app.extensions["session_principal"] = session_principal
     app.extensions["login_throttle"] = LoginThrottle(storage)
     app.register_error_handler(CSRFError, _csrf_refused)

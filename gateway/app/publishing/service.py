@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
 from gateway.app.accounts import quotas
+from gateway.app.accounts.principal import Principal
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.clients.printify import PrintifyError, PrintifyNotFound
@@ -33,7 +34,6 @@ from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.models import ProductTemplate, Publication
 from gateway.app.publishing.states import RETRYABLE, UNPUBLISHABLE, PublicationStatus
 from gateway.app.review.service import BatchResult, run_batch
-from gateway.app.security import Principal
 
 Enqueue = Callable[[str], None]
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app import metrics, versioning
 from gateway.app import validation as v
+from gateway.app.accounts.principal import Principal
 from gateway.app.errors import GatewayError
 from gateway.app.events import service as events
 from gateway.app.images import bulk, presenter
@@ -24,7 +25,6 @@ from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
 from gateway.app.listings.screen import Screen
-from gateway.app.security import Principal
 
 
 def _announce(session: Session, event_type: str, image: Image, base_url: str) -> None:
