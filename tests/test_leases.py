@@ -6,8 +6,9 @@ import time
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, and_, insert, select, update
 
+from gateway.app import leases
 from gateway.app.database import utcnow
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.runner import claim
@@ -73,3 +74,28 @@ def test_a_lease_taken_over_is_reported_lost_and_left_to_its_new_owner(app: Flas
         assert heartbeat.lost.wait(LEASE * 3)
     owner, expires = lease_row(engine, job_id)
     assert owner == "worker-b" and expires > utcnow() + timedelta(seconds=20)
+
+
+def test_claim_gives_a_free_row_to_exactly_one_of_two_workers(app: Flask) -> None:
+    engine = app.extensions["generation"].engine
+    job_id = processing_job(engine, "worker-a")
+    free = and_(JOBS.c.id == job_id, JOBS.c.lease_owner.is_(None))
+    with engine.begin() as connection:
+        connection.execute(update(JOBS).where(JOBS.c.id == job_id).values(**leases.RELEASED))
+    now = utcnow()
+    with engine.begin() as connection:
+        first = leases.claim(connection, JOBS, free, "worker-b", 30, now, progress=0.5)
+    with engine.begin() as connection:
+        second = leases.claim(connection, JOBS, free, "worker-c", 30, now)
+    assert (first, second) == (1, 0)
+    owner, expires = lease_row(engine, job_id)
+    assert owner == "worker-b" and expires == leases.expiry(30, now)
+
+
+def test_claim_takes_nothing_that_is_not_claimable(app: Flask) -> None:
+    engine = app.extensions["generation"].engine
+    job_id = processing_job(engine, "worker-a")
+    held = and_(JOBS.c.id == job_id, JOBS.c.lease_owner.is_(None))
+    with engine.begin() as connection:
+        assert leases.claim(connection, JOBS, held, "worker-b", 30, utcnow()) == 0
+    assert lease_row(engine, job_id)[0] == "worker-a"

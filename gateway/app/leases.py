@@ -1,11 +1,12 @@
-"""Lease heartbeats: a worker keeps a row's lease alive for as long as its work really runs.
+"""Leases: claiming a row for one worker, and keeping the lease alive while its work runs.
 
-Generation jobs and publications are claimed by a conditional update that sets `lease_owner` and
-`lease_expires_at`; a lease that expires makes the row due for another worker. A call that runs
-longer than the lease (a slow upload, a long generation) must not let that happen under a live
-worker, so the lease is renewed every third of its length until the work ends. Once a renewal
-finds the row no longer ours (cancelled, or taken over after this process stalled), `lost` is set
-and the work stops at its next check.
+Generation jobs, publications and webhook deliveries are claimed the same way (`claim`): one
+conditional update sets `lease_owner` and `lease_expires_at` where the row is free, so of two
+workers racing for a row exactly one wins; a lease that expires makes the row due for another.
+A call that runs longer than the lease (a slow upload, a long generation) must not let that happen
+under a live worker, so the lease is renewed every third of its length until the work ends. Once a
+renewal finds the row no longer ours (cancelled, or taken over after this process stalled), `lost`
+is set and the work stops at its next check.
 
 One thread per process renews every live lease as it falls due, rather than a thread per lease:
 most work (a local render, a short upload) ends long before its first renewal, and starting and
@@ -19,14 +20,41 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, true, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, true, update
 
 from gateway.app.database import utcnow
 
 log = logging.getLogger(__name__)
+
+# The values that hand a row's lease back (the work is done, waits, or goes to another worker).
+RELEASED: dict[str, None] = {"lease_owner": None, "lease_expires_at": None}
+
+
+def expiry(lease_seconds: float, now: datetime | None = None) -> datetime:
+    """When a lease taken or renewed now runs out."""
+    return (now or utcnow()) + timedelta(seconds=lease_seconds)
+
+
+def claim(
+    connection: Connection,
+    table: Table,
+    claimable: ColumnElement[bool],
+    owner: str,
+    lease_seconds: float,
+    now: datetime,
+    **values: Any,
+) -> int:
+    """Lease the rows of `table` that are `claimable` to `owner` (setting `values` with it) in one
+    conditional update, so concurrent claimers never share a row; how many rows were taken."""
+    result = connection.execute(
+        update(table)
+        .where(claimable)
+        .values(lease_owner=owner, lease_expires_at=expiry(lease_seconds, now), **values)
+    )
+    return result.rowcount
 
 
 class LeaseHeartbeat:
@@ -64,10 +92,7 @@ class LeaseHeartbeat:
 
     def renew(self) -> None:
         """Push the expiry one lease length ahead (with any extra values); `lost` if not ours."""
-        values = {
-            "lease_expires_at": utcnow() + timedelta(seconds=self._lease_seconds),
-            **self._extra_values(),
-        }
+        values = {"lease_expires_at": expiry(self._lease_seconds), **self._extra_values()}
         try:
             with self._engine.begin() as connection:
                 result = connection.execute(update(self._table).where(self._owned).values(**values))

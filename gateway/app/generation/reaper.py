@@ -10,13 +10,13 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from gateway.app import metrics
+from gateway.app import leases, metrics
 from gateway.app.database import utcnow
 from gateway.app.events import service as events
 from gateway.app.generation import service as jobs
 from gateway.app.generation.context import GenerationContext
 from gateway.app.generation.models import GenerationJob
-from gateway.app.generation.states import JobStatus
+from gateway.app.generation.states import JOB_STATES, JobStatus
 
 log = logging.getLogger(__name__)
 JOBS = GenerationJob.__table__
@@ -33,7 +33,9 @@ def reap(
     counts = {"requeued": 0, "timed_out": 0, "resent": 0}
     with context.engine.begin() as connection:
         overdue = and_(
-            JOBS.c.status.in_([JobStatus.PROCESSING, JobStatus.PENDING]),
+            JOB_STATES.guard(
+                JOBS.c.status, JobStatus.FAILED, JobStatus.PROCESSING, JobStatus.PENDING
+            ),
             JOBS.c.started_at.is_not(None),
             JOBS.c.started_at < timed_out_before,
             or_(JOBS.c.lease_expires_at.is_(None), JOBS.c.lease_expires_at < now),
@@ -47,8 +49,7 @@ def reap(
                     error_code="TIMEOUT",
                     error_message=f"no result within {settings.generation_timeout_seconds:g} s",
                     completed_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
+                    **leases.RELEASED,
                 )
             )
             if timed_out.rowcount:
@@ -67,10 +68,10 @@ def reap(
                 update(JOBS)
                 .where(
                     JOBS.c.id == job_id,
-                    JOBS.c.status == JobStatus.PROCESSING,
+                    JOB_STATES.guard(JOBS.c.status, JobStatus.PENDING, JobStatus.PROCESSING),
                     JOBS.c.lease_expires_at < now,
                 )
-                .values(status=JobStatus.PENDING, lease_owner=None, lease_expires_at=None)
+                .values(status=JobStatus.PENDING, **leases.RELEASED)
             )
             counts["requeued"] += result.rowcount
         stale_before = now - timedelta(seconds=max(60.0, settings.job_lease_seconds * 2))

@@ -13,7 +13,6 @@ import os
 import socket
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 import pybreaker
@@ -21,7 +20,7 @@ from sqlalchemy import Engine, Row, and_, func, select, update
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from gateway.app import metrics, tracing
+from gateway.app import leases, metrics, tracing
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import SYSTEM
 from gateway.app.clients.http import wait_retry_after
@@ -40,7 +39,7 @@ from gateway.app.generation.backends.base import (
 from gateway.app.generation.context import GenerationContext
 from gateway.app.generation.job_inputs import inherited_listing, origin_for, request_for
 from gateway.app.generation.models import GenerationJob
-from gateway.app.generation.states import JobStatus
+from gateway.app.generation.states import JOB_STATES, JobStatus
 from gateway.app.images import service as images
 from gateway.app.imaging.pipeline import ProcessedImage
 from gateway.app.imaging.storage import StorageKeyNotFound
@@ -123,19 +122,22 @@ def claim(engine: Engine, job_id: str, owner: str, lease_seconds: float) -> JobR
     has it or it is final."""
     now = utcnow()
     with engine.begin() as connection:
-        result = connection.execute(
-            update(JOBS)
-            .where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.PENDING)
-            .values(
-                status=JobStatus.PROCESSING,
-                lease_owner=owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=JOBS.c.attempts + 1,
-                started_at=func.coalesce(JOBS.c.started_at, now),
-                updated_at=now,
-            )
+        taken = leases.claim(
+            connection,
+            JOBS,
+            and_(
+                JOBS.c.id == job_id,
+                JOB_STATES.guard(JOBS.c.status, JobStatus.PROCESSING, JobStatus.PENDING),
+            ),
+            owner,
+            lease_seconds,
+            now,
+            status=JobStatus.PROCESSING,
+            attempts=JOBS.c.attempts + 1,
+            started_at=func.coalesce(JOBS.c.started_at, now),
+            updated_at=now,
         )
-        if result.rowcount != 1:
+        if taken != 1:
             return None
         job = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).one()
         if job.attempts == 1:
@@ -187,15 +189,14 @@ def _finish_failed(engine: Engine, job_id: str, owner: str, code: str, message: 
             .where(
                 JOBS.c.id == job_id,
                 JOBS.c.lease_owner == owner,
-                JOBS.c.status == JobStatus.PROCESSING,
+                JOB_STATES.guard(JOBS.c.status, JobStatus.FAILED, JobStatus.PROCESSING),
             )
             .values(
                 status=JobStatus.FAILED,
                 error_code=code,
                 error_message=message[:2000],
                 completed_at=utcnow(),
-                lease_owner=None,
-                lease_expires_at=None,
+                **leases.RELEASED,
             )
         )
         if result.rowcount == 1:
@@ -247,14 +248,13 @@ def _store_results(
         .where(
             GenerationJob.id == job.id,
             GenerationJob.lease_owner == owner,
-            GenerationJob.status == JobStatus.PROCESSING,
+            JOB_STATES.guard(GenerationJob.status, JobStatus.COMPLETED, JobStatus.PROCESSING),
         )
         .values(
             status=JobStatus.COMPLETED,
             progress=1.0,
             completed_at=utcnow(),
-            lease_owner=None,
-            lease_expires_at=None,
+            **leases.RELEASED,
             warnings=problems or None,
         )
         .execution_options(synchronize_session=False)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.app import tracing
+from gateway.app import leases, tracing
 from gateway.app import validation as v
 from gateway.app.accounts import quotas
 from gateway.app.audit import service as audit
@@ -21,7 +21,7 @@ from gateway.app.generation.backends.base import InputRejected
 from gateway.app.generation.backends.registry import BackendRegistry
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import EditParams, GenerationParams
-from gateway.app.generation.states import FINAL_JOB_STATUSES, JobStatus
+from gateway.app.generation.states import JOB_STATES, JobStatus
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.pagination import Keyset
@@ -175,7 +175,7 @@ def cancel_job(
 ) -> GenerationJob:
     """Cancel a pending or running job; a running worker notices through its lease and stops."""
     job = get_job(session, job_id)
-    if job.status in FINAL_JOB_STATUSES:
+    if not JOB_STATES.can_move(job.status, JobStatus.CANCELLED):
         raise Conflict(
             f"job {job_id} is already {job.status}",
             details={"job_id": job_id, "status": job.status},
@@ -183,11 +183,13 @@ def cancel_job(
     previous = job.status
     changed = session.execute(
         update(GenerationJob)
-        .where(GenerationJob.id == job_id, GenerationJob.status == previous)
+        .where(
+            GenerationJob.id == job_id,
+            JOB_STATES.guard(GenerationJob.status, JobStatus.CANCELLED, previous),
+        )
         .values(
             status=JobStatus.CANCELLED,
-            lease_owner=None,
-            lease_expires_at=None,
+            **leases.RELEASED,
             completed_at=utcnow(),
             error_code="CANCELLED",
             error_message=f"cancelled by {actor.name}",

@@ -1,8 +1,10 @@
-"""The job state machine, in one place."""
+"""The job state machine, in one place: the runner, the reaper and cancel move jobs by it."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from gateway.app.state_machine import StateMachine
 
 
 class JobStatus(StrEnum):
@@ -12,8 +14,6 @@ class JobStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-
-FINAL_JOB_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.PENDING: frozenset({JobStatus.PROCESSING, JobStatus.CANCELLED, JobStatus.FAILED}),
@@ -25,7 +25,5 @@ JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.FAILED: frozenset(),
     JobStatus.CANCELLED: frozenset(),
 }
-
-
-def can_move(current: str, target: str) -> bool:
-    return JobStatus(target) in JOB_TRANSITIONS[JobStatus(current)]
+JOB_STATES = StateMachine(JOB_TRANSITIONS)
+FINAL_JOB_STATUSES = JOB_STATES.final()

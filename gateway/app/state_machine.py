@@ -1,0 +1,53 @@
+"""A status column's legal moves, asked by the code that moves it.
+
+Jobs, publications and webhook deliveries each declare their moves once, as a table; their movers
+build the SQL guard of a conditional update from it (`guard`), so a move the table does not allow
+fails where it is written instead of quietly putting a row in a state no reader expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement
+
+S = TypeVar("S", bound=StrEnum)
+
+
+class IllegalMove(ValueError):
+    """A mover asked for a move its state machine does not have: a bug, not a request error."""
+
+
+class StateMachine(Generic[S]):
+    """The moves between the statuses of one enum; every status has an entry (final: empty)."""
+
+    def __init__(self, transitions: Mapping[S, frozenset[S]]) -> None:
+        self.transitions = dict(transitions)
+        self._enum = type(next(iter(self.transitions)))
+
+    def can_move(self, current: str, target: str) -> bool:
+        return self._enum(target) in self.transitions[self._enum(current)]
+
+    def sources(self, target: str) -> frozenset[S]:
+        """The statuses `target` may be reached from."""
+        wanted = self._enum(target)
+        return frozenset(
+            current for current, targets in self.transitions.items() if wanted in targets
+        )
+
+    def final(self) -> frozenset[S]:
+        """The statuses nothing moves on from."""
+        return frozenset(status for status, targets in self.transitions.items() if not targets)
+
+    def guard(self, column: Any, target: str, *currents: str) -> ColumnElement[bool]:
+        """The SQL condition of a move to `target` from `currents` (default: every source);
+        IllegalMove when the table has no such move."""
+        froms = currents or tuple(self.sources(target))
+        illegal = [current for current in froms if not self.can_move(current, target)]
+        if illegal or not froms:
+            raise IllegalMove(f"no move from {illegal or 'anywhere'} to {target}")
+        if len(froms) == 1:
+            return column == str(froms[0])
+        return column.in_(sorted(str(current) for current in froms))

@@ -1,0 +1,68 @@
+"""The state tables of jobs, publications and deliveries, and the guards their movers build."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pytest
+from sqlalchemy import column
+
+from gateway.app.generation.states import FINAL_JOB_STATUSES, JOB_STATES, JobStatus
+from gateway.app.state_machine import IllegalMove, StateMachine
+
+
+class Light(StrEnum):
+    RED = "red"
+    GREEN = "green"
+    AMBER = "amber"
+    OFF = "off"
+
+
+LIGHTS = StateMachine(
+    {
+        Light.RED: frozenset({Light.GREEN, Light.OFF}),
+        Light.GREEN: frozenset({Light.AMBER, Light.OFF}),
+        Light.AMBER: frozenset({Light.RED, Light.OFF}),
+        Light.OFF: frozenset(),
+    }
+)
+STATUS = column("status")
+
+
+def test_can_move_follows_the_table_and_reads_plain_strings() -> None:
+    assert LIGHTS.can_move("red", "green")
+    assert not LIGHTS.can_move("red", "amber")
+    assert not LIGHTS.can_move("off", "red")
+
+
+def test_sources_are_the_statuses_a_target_is_reached_from() -> None:
+    assert LIGHTS.sources("off") == {Light.RED, Light.GREEN, Light.AMBER}
+    assert LIGHTS.sources("red") == {Light.AMBER}
+
+
+def test_final_statuses_are_those_with_no_move_out() -> None:
+    assert LIGHTS.final() == {Light.OFF}
+
+
+def test_a_guard_from_one_status_compares_it() -> None:
+    guard = LIGHTS.guard(STATUS, Light.GREEN, Light.RED)
+    assert str(guard.compile(compile_kwargs={"literal_binds": True})) == "status = 'red'"
+
+
+def test_a_guard_without_sources_names_every_legal_one_in_a_stable_order() -> None:
+    guard = LIGHTS.guard(STATUS, Light.OFF)
+    compiled = str(guard.compile(compile_kwargs={"literal_binds": True}))
+    assert compiled == "status IN ('amber', 'green', 'red')"
+
+
+def test_a_guard_for_a_move_the_table_lacks_is_refused() -> None:
+    with pytest.raises(IllegalMove):
+        LIGHTS.guard(STATUS, Light.AMBER, Light.RED)
+    with pytest.raises(IllegalMove):
+        LIGHTS.guard(STATUS, Light.RED, Light.OFF)
+
+
+def test_jobs_finish_completed_failed_or_cancelled_and_never_move_again() -> None:
+    assert {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED} == FINAL_JOB_STATUSES
+    assert JOB_STATES.can_move("processing", "pending")  # the reaper's requeue
+    assert not JOB_STATES.can_move("completed", "processing")
