@@ -9,6 +9,8 @@ from sqlalchemy import column
 
 from gateway.app.generation.states import FINAL_JOB_STATUSES, JOB_STATES, JobStatus
 from gateway.app.state_machine import IllegalMove, StateMachine
+from gateway.app.webhooks.models import DELIVERY_STATUSES
+from gateway.app.webhooks.states import ATTEMPT_OUTCOMES, DELIVERY_STATES, DeliveryStatus
 
 
 class Light(StrEnum):
@@ -66,3 +68,18 @@ def test_jobs_finish_completed_failed_or_cancelled_and_never_move_again() -> Non
     assert {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED} == FINAL_JOB_STATUSES
     assert JOB_STATES.can_move("processing", "pending")  # the reaper's requeue
     assert not JOB_STATES.can_move("completed", "processing")
+
+
+def test_deliveries_are_claimed_from_pending_and_finish_from_delivering() -> None:
+    assert DELIVERY_STATES.sources("delivering") == {DeliveryStatus.PENDING}
+    assert DELIVERY_STATES.sources("succeeded") == {DeliveryStatus.DELIVERING}
+    assert DELIVERY_STATES.final() == {"succeeded", "failed", "cancelled"}
+
+
+def test_an_attempts_outcome_is_recorded_only_on_a_delivery_in_flight() -> None:
+    guard = DELIVERY_STATES.guard(STATUS, ATTEMPT_OUTCOMES)
+    assert str(guard.compile(compile_kwargs={"literal_binds": True})) == "status = 'delivering'"
+
+
+def test_delivery_statuses_keep_the_strings_the_api_and_database_know() -> None:
+    assert DELIVERY_STATUSES == ("pending", "delivering", "succeeded", "failed", "cancelled")

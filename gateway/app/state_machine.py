@@ -7,7 +7,7 @@ fails where it is written instead of quietly putting a row in a state no reader 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -41,13 +41,15 @@ class StateMachine(Generic[S]):
         """The statuses nothing moves on from."""
         return frozenset(status for status, targets in self.transitions.items() if not targets)
 
-    def guard(self, column: Any, target: str, *currents: str) -> ColumnElement[bool]:
-        """The SQL condition of a move to `target` from `currents` (default: every source);
-        IllegalMove when the table has no such move."""
-        froms = currents or tuple(self.sources(target))
-        illegal = [current for current in froms if not self.can_move(current, target)]
+    def guard(self, column: Any, target: str | Set[str], *currents: str) -> ColumnElement[bool]:
+        """The SQL condition of a move to `target` (or to any of a set, as a bind parameter
+        decides) from `currents` (default: every status that may reach them all); IllegalMove
+        when the table lacks such a move."""
+        targets = {target} if isinstance(target, str) else set(target)
+        froms = currents or tuple(set.intersection(*(set(self.sources(to)) for to in targets)))
+        illegal = [now for now in froms if not all(self.can_move(now, to) for to in targets)]
         if illegal or not froms:
-            raise IllegalMove(f"no move from {illegal or 'anywhere'} to {target}")
+            raise IllegalMove(f"no move from {illegal or 'anywhere'} to {sorted(targets)}")
         if len(froms) == 1:
             return column == str(froms[0])
         return column.in_(sorted(str(current) for current in froms))

@@ -37,17 +37,19 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 
+from gateway.app import leases
 from gateway.app.database import utcnow
 from gateway.app.webhooks.context import WebhookContext
 from gateway.app.webhooks.dispatch import dispatch
 from gateway.app.webhooks.models import WebhookDelivery, WebhookSubscription
 from gateway.app.webhooks.outcomes import Result, record
 from gateway.app.webhooks.sending import Claim, Outcome, attempt
+from gateway.app.webhooks.states import DELIVERY_STATES, DeliveryStatus
 
 log = logging.getLogger(__name__)
 SUBSCRIPTIONS = WebhookSubscription.__table__
@@ -73,8 +75,8 @@ def _claimable(now: datetime, *, token: str = "", batch: Sequence[int] = ()) -> 
     `coalesce`, so that SQLite finds the rows by sequence instead of scanning the due index.
     """
     other = DELIVERIES.alias("other")
-    in_flight = [other.c.status == "delivering"]
-    earlier = [other.c.status == "pending", other.c.sequence < DELIVERIES.c.sequence]
+    in_flight = [other.c.status == DeliveryStatus.DELIVERING]
+    earlier = [other.c.status == DeliveryStatus.PENDING, other.c.sequence < DELIVERIES.c.sequence]
     status: Any = DELIVERIES.c.status
     if batch:
         in_flight.append(other.c.lease_owner != token)
@@ -87,7 +89,7 @@ def _claimable(now: datetime, *, token: str = "", batch: Sequence[int] = ()) -> 
         SUBSCRIPTIONS.c.id == DELIVERIES.c.subscription_id, SUBSCRIPTIONS.c.enabled
     )
     return and_(
-        status == "pending",
+        DELIVERY_STATES.guard(status, DeliveryStatus.DELIVERING, DeliveryStatus.PENDING),
         DELIVERIES.c.next_attempt_at <= now,
         enabled,
         or_(~_in_line(DELIVERIES), and_(~beside, ~behind)),
@@ -130,7 +132,7 @@ def _candidates(context: WebhookContext, now: datetime, limit: int) -> list[list
                 )
                 .where(
                     DELIVERIES.c.subscription_id.in_(lines),
-                    DELIVERIES.c.status == "pending",
+                    DELIVERIES.c.status == DeliveryStatus.PENDING,
                     _in_line(DELIVERIES),
                 )
                 .subquery()
@@ -156,16 +158,16 @@ def _claim(context: WebhookContext, runs: list[list[int]]) -> list[Run]:
     token = f"{WORKER}:{secrets.token_hex(6)}"
     batch = [sequence for run in runs for sequence in run]
     with context.engine.begin() as connection:
-        result = connection.execute(
-            update(DELIVERIES)
-            .where(DELIVERIES.c.sequence.in_(batch), _claimable(now, token=token, batch=batch))
-            .values(
-                status="delivering",
-                lease_owner=token,
-                lease_expires_at=now + timedelta(seconds=context.lease_seconds),
-            )
+        taken = leases.claim(
+            connection,
+            DELIVERIES,
+            and_(DELIVERIES.c.sequence.in_(batch), _claimable(now, token=token, batch=batch)),
+            token,
+            context.lease_seconds,
+            now,
+            status=DeliveryStatus.DELIVERING,
         )
-        if result.rowcount == 0:
+        if taken == 0:
             return []
         rows = connection.execute(
             select(DELIVERIES, SUBSCRIPTIONS.c.url, SUBSCRIPTIONS.c.secret)
@@ -284,7 +286,12 @@ def send_runs(context: WebhookContext, runs: list[Run]) -> int:
 def reap(context: WebhookContext) -> int:
     """Put deliveries whose worker died mid-call back in line (their lease ran out)."""
     now = utcnow()
-    expired = and_(DELIVERIES.c.status == "delivering", DELIVERIES.c.lease_expires_at < now)
+    expired = and_(
+        DELIVERY_STATES.guard(
+            DELIVERIES.c.status, DeliveryStatus.PENDING, DeliveryStatus.DELIVERING
+        ),
+        DELIVERIES.c.lease_expires_at < now,
+    )
     with context.engine.connect() as connection:
         if (
             connection.execute(select(DELIVERIES.c.sequence).where(expired).limit(1)).first()
@@ -295,7 +302,7 @@ def reap(context: WebhookContext) -> int:
         result = connection.execute(
             update(DELIVERIES)
             .where(expired)
-            .values(status="pending", lease_owner=None, lease_expires_at=None, next_attempt_at=now)
+            .values(status=DeliveryStatus.PENDING, **leases.RELEASED, next_attempt_at=now)
         )
     return result.rowcount
 

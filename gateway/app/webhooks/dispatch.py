@@ -18,6 +18,7 @@ from gateway.app.webhooks.context import WebhookContext
 from gateway.app.webhooks.models import WebhookDelivery, WebhookSubscription
 from gateway.app.webhooks.presenter import envelope_json
 from gateway.app.webhooks.service import WILDCARD
+from gateway.app.webhooks.states import DeliveryStatus
 
 OUTBOX = OutboxEvent.__table__
 SUBSCRIPTIONS = WebhookSubscription.__table__
@@ -64,7 +65,7 @@ def dispatch(context: WebhookContext) -> int:
                             "event_id": event.id,
                             "event_type": event.event_type,
                             "body": body,
-                            "status": "pending",
+                            "status": DeliveryStatus.PENDING,
                             "attempts": 0,
                             "next_attempt_at": now,
                             "created_at": now,

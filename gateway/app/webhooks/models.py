@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.app.database import UTCDateTime, new_id, utcnow
 from gateway.app.extensions import db
+from gateway.app.webhooks.states import DeliveryStatus
 
-DELIVERY_STATUSES = ("pending", "delivering", "succeeded", "failed", "cancelled")
-UNFINISHED = ("pending", "delivering")
+DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
+UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.DELIVERING)
 
 
 class WebhookSubscription(db.Model):
@@ -66,7 +67,7 @@ class WebhookDelivery(db.Model):
     event_id: Mapped[str] = mapped_column(String(40), index=True)
     event_type: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(80))

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Update, bindparam, func, insert, select, update
 
-from gateway.app import metrics
+from gateway.app import leases, metrics
 from gateway.app.database import isoformat, utcnow
 from gateway.app.webhooks.context import WebhookContext
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from gateway.app.webhooks.sending import EXCERPT_BYTES, Claim, Outcome, clip, retry_delay
+from gateway.app.webhooks.states import ATTEMPT_OUTCOMES, DELIVERY_STATES, DeliveryStatus
 
 log = logging.getLogger(__name__)
 SUBSCRIPTIONS = WebhookSubscription.__table__
@@ -75,7 +76,7 @@ def _judge(
         state = health[target.subscription_id]
         if outcome.succeeded:
             state.failing_since, state.succeeded = None, True
-            status, next_at = "succeeded", None
+            status, next_at = DeliveryStatus.SUCCEEDED, None
         else:
             state.failing_since = _streak_start(
                 context, state.failing_since, state.last_failure_at, outcome.started_at, now
@@ -85,16 +86,16 @@ def _judge(
             state.disabled = state.disabled or reason
             delay = retry_delay(target.number, context.retry_schedule, outcome.retry_after)
             if reason is None and delay is not None:
-                status, next_at = "pending", now + timedelta(seconds=delay)
+                status, next_at = DeliveryStatus.PENDING, now + timedelta(seconds=delay)
             else:
-                status, next_at = "failed", None
+                status, next_at = DeliveryStatus.FAILED, None
         changes.append(
             {
                 "k_sequence": target.sequence,
                 "k_token": target.token,
                 "k_status": status,
                 "k_next": next_at,
-                "k_completed": None if status == "pending" else now,
+                "k_completed": None if status == DeliveryStatus.PENDING else now,
                 "k_code": outcome.status_code,
                 "k_error": clip(outcome.error, 500),
             }
@@ -107,7 +108,7 @@ RECORD_OUTCOME = (
     .where(
         DELIVERIES.c.sequence == bindparam("k_sequence"),
         DELIVERIES.c.lease_owner == bindparam("k_token"),
-        DELIVERIES.c.status == "delivering",
+        DELIVERY_STATES.guard(DELIVERIES.c.status, ATTEMPT_OUTCOMES, DeliveryStatus.DELIVERING),
     )
     .values(
         status=bindparam("k_status"),
@@ -117,8 +118,7 @@ RECORD_OUTCOME = (
             DELIVERIES.c.next_attempt_at,
         ),
         completed_at=bindparam("k_completed", type_=DELIVERIES.c.completed_at.type),
-        lease_owner=None,
-        lease_expires_at=None,
+        **leases.RELEASED,
         last_status_code=bindparam("k_code"),
         last_error=bindparam("k_error"),
     )
@@ -139,9 +139,11 @@ def record(
                 .where(
                     DELIVERIES.c.sequence == target.sequence,
                     DELIVERIES.c.lease_owner == target.token,
-                    DELIVERIES.c.status == "delivering",
+                    DELIVERY_STATES.guard(
+                        DELIVERIES.c.status, DeliveryStatus.PENDING, DeliveryStatus.DELIVERING
+                    ),
                 )
-                .values(status="pending", lease_owner=None, lease_expires_at=None)
+                .values(status=DeliveryStatus.PENDING, **leases.RELEASED)
             )
         if not results:
             return statuses
@@ -151,7 +153,11 @@ def record(
             .where(DELIVERIES.c.sequence.in_(sequences))
             .with_for_update()
         ).all()
-        owners = {row.sequence: row.lease_owner for row in current if row.status == "delivering"}
+        owners = {
+            row.sequence: row.lease_owner
+            for row in current
+            if row.status == DeliveryStatus.DELIVERING
+        }
         attempts = [
             {
                 "delivery_id": target.id,
@@ -215,8 +221,20 @@ def _disable(connection: Any, subscription_id: str, reason: str, now: datetime) 
         .where(SUBSCRIPTIONS.c.id == subscription_id, SUBSCRIPTIONS.c.enabled)
         .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
     )
-    connection.execute(
+    connection.execute(cancel_queued(subscription_id, now))
+
+
+def cancel_queued(subscription_id: str, now: datetime) -> Update:
+    """The statement that drops a disabled subscription's queue (its pending deliveries)."""
+    return (
         update(DELIVERIES)
-        .where(DELIVERIES.c.subscription_id == subscription_id, DELIVERIES.c.status == "pending")
-        .values(status="cancelled", completed_at=now, last_error="subscription disabled")
+        .where(
+            DELIVERIES.c.subscription_id == subscription_id,
+            DELIVERY_STATES.guard(
+                DELIVERIES.c.status, DeliveryStatus.CANCELLED, DeliveryStatus.PENDING
+            ),
+        )
+        .values(
+            status=DeliveryStatus.CANCELLED, completed_at=now, last_error="subscription disabled"
+        )
     )

@@ -8,6 +8,7 @@ from typing import Any
 from gateway.app.database import isoformat, utcnow
 from gateway.app.events import service as events
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from gateway.app.webhooks.states import DeliveryStatus
 
 
 def envelope_json(event: Any) -> str:
@@ -75,7 +76,7 @@ def delivery_to_dict(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) 
         "status": delivery.status,
         "attempt_count": delivery.attempts,
         "next_attempt_at": isoformat(delivery.next_attempt_at)
-        if delivery.status == "pending"
+        if delivery.status == DeliveryStatus.PENDING
         else None,
         "last_status_code": delivery.last_status_code,
         "last_error": delivery.last_error,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
@@ -29,6 +29,7 @@ from gateway.app.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from gateway.app.webhooks.outcomes import cancel_queued
 from gateway.app.webhooks.presenter import envelope_json, to_dict
 
 WILDCARD = "*"
@@ -194,13 +195,7 @@ def get(session: Session, owner: Owner, subscription_id: str) -> WebhookSubscrip
 
 def _cancel_pending(session: Session, subscription_id: str) -> None:
     session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.subscription_id == subscription_id,
-            WebhookDelivery.status == "pending",
-        )
-        .values(status="cancelled", completed_at=utcnow(), last_error="subscription disabled")
-        .execution_options(synchronize_session=False)
+        cancel_queued(subscription_id, utcnow()).execution_options(synchronize_session=False)
     )
 
 
