@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import column
 
 from gateway.app.generation.states import FINAL_JOB_STATUSES, JOB_STATES, JobStatus
+from gateway.app.publishing.states import (
+    PUBLICATION_STATES,
+    RETRYABLE,
+    STEPS,
+    UNPUBLISHABLE,
+    PublicationStatus,
+)
 from gateway.app.state_machine import IllegalMove, StateMachine
 from gateway.app.webhooks.models import DELIVERY_STATUSES
 from gateway.app.webhooks.states import ATTEMPT_OUTCOMES, DELIVERY_STATES, DeliveryStatus
@@ -83,3 +91,16 @@ def test_an_attempts_outcome_is_recorded_only_on_a_delivery_in_flight() -> None:
 
 def test_delivery_statuses_keep_the_strings_the_api_and_database_know() -> None:
     assert DELIVERY_STATUSES == ("pending", "delivering", "succeeded", "failed", "cancelled")
+
+
+def test_publications_retry_only_when_failed_and_go_down_only_when_published() -> None:
+    assert {PublicationStatus.FAILED} == RETRYABLE
+    assert {PublicationStatus.PUBLISHED} == UNPUBLISHABLE
+
+
+def test_publications_move_forward_through_their_steps_and_may_fail_from_any() -> None:
+    for step, following in pairwise(STEPS[1:]):
+        assert PUBLICATION_STATES.can_move(step, following)
+        assert not PUBLICATION_STATES.can_move(following, step)
+    assert PUBLICATION_STATES.sources("failed") == set(STEPS)
+    assert PUBLICATION_STATES.final() == {"dry_run", "unpublished"}

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gateway.app.publishing import runner
+from gateway.app.publishing import print_urls, runner, steps
 from gateway.app.publishing.states import PublicationStatus
 
 
@@ -37,7 +37,7 @@ def test_a_queued_publication_resumes_after_the_last_confirmed_step(upload_id, p
     ],
 )
 def test_printify_fetches_by_url_only_from_a_public_base_url(base_url, public):
-    assert runner._base_url_is_public(base_url) is public
+    assert print_urls._base_url_is_public(base_url) is public
 
 
 def test_product_body_bakes_the_placement_into_the_print_file():
@@ -54,7 +54,7 @@ def test_product_body_bakes_the_placement_into_the_print_file():
         },
     )
     image = SimpleNamespace(title="T", description="D", prompt="p", tags=[])
-    body = runner.product_body(row, image, "upload-1")
+    body = steps.product_body(row, image, "upload-1")
     [area] = body["print_areas"]
     assert area["variant_ids"] == [12100, 12101]
     assert area["placeholders"][0]["images"] == [
@@ -94,11 +94,11 @@ def test_printify_gets_a_presigned_storage_url_where_storage_has_one(
     )
     context = SimpleNamespace(settings=settings, storage=_Storage(endpoint))
 
-    url = runner._upload_url(context, "pub_1", "publications/pub_1.png")
+    url = print_urls.upload_url(context, "pub_1", "publications/pub_1.png")
 
     if expected is None:
         assert url is None
     else:
         assert url.startswith(expected)
     if endpoint and expected and expected.startswith(endpoint):
-        assert f"X-Amz-Expires={runner.PRINT_FILE_URL_SECONDS}" in url
+        assert f"X-Amz-Expires={print_urls.PRINT_FILE_URL_SECONDS}" in url

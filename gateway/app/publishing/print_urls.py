@@ -1,0 +1,66 @@
+"""Where Printify fetches a publication's print file: a presigned S3 URL or a signed token URL of
+the gateway's own print-file endpoint (or nowhere: the file goes inline)."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from itsdangerous import URLSafeTimedSerializer
+
+from gateway.app import versioning
+from gateway.app.publishing.context import PublishingContext
+
+PRINT_FILE_SALT = "publication-print-file"
+# Printify fetches a URL upload within the upload call; an hour leaves room for slow fetches.
+PRINT_FILE_URL_SECONDS = 3600
+
+
+def print_file_token(context: PublishingContext, publication_id: str) -> str:
+    """A signed token that lets Printify fetch this publication's print file without a key."""
+    return URLSafeTimedSerializer(
+        context.settings.resolved_secret_key(), salt=PRINT_FILE_SALT
+    ).dumps(publication_id)
+
+
+def publication_for_token(context: PublishingContext, token: str, max_age: float) -> str | None:
+    """The publication id a print-file URL's token was issued for, if valid and fresh."""
+    serializer = URLSafeTimedSerializer(
+        context.settings.resolved_secret_key(), salt=PRINT_FILE_SALT
+    )
+    try:
+        return str(serializer.loads(token, max_age=max_age))
+    except Exception:
+        return None
+
+
+def _base_url_is_public(base_url: str) -> bool:
+    """Whether Printify could reach `base_url` from the internet (a global address or a name)."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return "." in host and not host.endswith((".local", ".internal", ".localhost"))
+
+
+def upload_url(context: PublishingContext, publication_id: str, key: str) -> str | None:
+    """Where Printify may fetch the print file, or None to send it inline (base64).
+
+    With S3 storage Printify fetches a presigned URL of the object itself; else, or in `auto`
+    mode when that URL is not public, a token URL of the gateway's own print-file endpoint.
+    """
+    mode = context.settings.printify_upload_mode
+    if mode == "base64":
+        return None
+    presigned = context.storage.presigned_url(
+        key, expires_in=PRINT_FILE_URL_SECONDS, content_type="image/png"
+    )
+    if presigned and (mode == "url" or _base_url_is_public(presigned)):
+        return presigned
+    base_url = context.settings.resolved_base_url
+    if mode == "auto" and not _base_url_is_public(base_url):
+        return None
+    token = print_file_token(context, publication_id)
+    return (
+        f"{base_url}{versioning.CURRENT_API}/publications/{publication_id}/print-file?token={token}"
+    )
