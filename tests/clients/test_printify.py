@@ -15,10 +15,9 @@ from PIL import Image
 
 from gateway.app.clients.http import RetryPolicy, Timeouts
 from gateway.app.clients.pacing import CATALOG, GLOBAL, PUBLISH, Pacer
-from gateway.app.clients.printify import (
-    DryRunPrintify,
-    PrintifyClient,
-    PrintifyConfig,
+from gateway.app.clients.printify import PrintifyClient, PrintifyConfig
+from gateway.app.clients.printify_dry_run import DryRunPrintify
+from gateway.app.clients.printify_errors import (
     PrintifyConfigurationError,
     PrintifyLocked,
     PrintifyNotFound,

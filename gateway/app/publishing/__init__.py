@@ -9,7 +9,8 @@ from flask import Flask
 from gateway.app.circuit import build_breaker
 from gateway.app.clients.http import RetryPolicy, Timeouts
 from gateway.app.clients.pacing import build_pacer
-from gateway.app.clients.printify import NOT_PRINTIFY_FAULTS, PrintifyClient, PrintifyConfig
+from gateway.app.clients.printify import PrintifyClient, PrintifyConfig
+from gateway.app.clients.printify_errors import NOT_PRINTIFY_FAULTS
 from gateway.app.extensions import db
 from gateway.app.publishing import tasks, views
 from gateway.app.publishing.catalog import Catalog

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
-from gateway.app.clients.printify import (
-    PrintifyClient,
+from gateway.app.clients.printify import PrintifyClient
+from gateway.app.clients.printify_errors import (
     PrintifyConfigurationError,
     PrintifyError,
     PrintifyNotFound,

@@ -8,7 +8,8 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from gateway.app.clients.pacing import Pacer
-from gateway.app.clients.printify import DryRunPrintify, PrintifyClient, PrintifyConfig
+from gateway.app.clients.printify import PrintifyClient, PrintifyConfig
+from gateway.app.clients.printify_dry_run import DryRunPrintify
 from gateway.app.imaging.storage import Storage
 from gateway.app.imaging.validation import ImageLimits, generated_image_limits
 from gateway.app.publishing.catalog import Catalog

@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gateway.app.clients.pacing import PacingDelay
-from gateway.app.clients.printify import PrintifyClient, PrintifyError, PrintifyUnavailable
+from gateway.app.clients.printify import PrintifyClient
+from gateway.app.clients.printify_errors import PrintifyError, PrintifyUnavailable
 from gateway.app.errors import ServiceUnavailable
 from gateway.app.publishing.catalog import external_error
 from gateway.app.publishing.context import PublishingContext

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from gateway.app import metrics
 from gateway.app.audit.service import SYSTEM
 from gateway.app.clients.pacing import PacingDelay
-from gateway.app.clients.printify import (
+from gateway.app.clients.printify_errors import (
     PrintifyConfigurationError,
     PrintifyError,
     PrintifyLocked,

@@ -18,7 +18,7 @@ from gateway.app.accounts import quotas
 from gateway.app.accounts.principal import Principal
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
-from gateway.app.clients.printify import PrintifyError, PrintifyNotFound
+from gateway.app.clients.printify_errors import PrintifyError, PrintifyNotFound
 from gateway.app.database import new_id, utcnow
 from gateway.app.errors import InvalidTransition, IpRisk, NotFound, ValidationFailed
 from gateway.app.events import service as events

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from gateway.app.clients.printify import PrintifyClient, PrintifyError, PrintifyUnavailable
+from gateway.app.clients.printify import PrintifyClient
+from gateway.app.clients.printify_errors import PrintifyError, PrintifyUnavailable
 from gateway.app.images.models import Image
 from gateway.app.publishing import claims, print_urls, printfiles
 from gateway.app.publishing import templates as product_templates
