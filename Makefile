@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run worker test lint format bench postman clean
+.PHONY: setup run worker test lint format bench postman openapi-snapshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: setup
 
 postman: $(STAMP)
 	$(BIN)/python -m sdk.postman
+
+# Rewrite tests/api/snapshots/ after a deliberate change to the OpenAPI documents.
+openapi-snapshot: $(STAMP)
+	$(BIN)/python -m tests.api.openapi_snapshot
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
