@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gateway.app.publishing import print_urls, runner, steps
+from gateway.app.publishing import publication_files, runner, steps
 from gateway.app.publishing.states import PublicationStatus
 
 
@@ -37,7 +37,7 @@ def test_a_queued_publication_resumes_after_the_last_confirmed_step(upload_id, p
     ],
 )
 def test_printify_fetches_by_url_only_from_a_public_base_url(base_url, public):
-    assert print_urls._base_url_is_public(base_url) is public
+    assert publication_files._base_url_is_public(base_url) is public
 
 
 def test_product_body_bakes_the_placement_into_the_print_file():
@@ -94,11 +94,11 @@ def test_printify_gets_a_presigned_storage_url_where_storage_has_one(
     )
     context = SimpleNamespace(settings=settings, storage=_Storage(endpoint))
 
-    url = print_urls.upload_url(context, "pub_1", "publications/pub_1.png")
+    url = publication_files.upload_url(context, "pub_1", "publications/pub_1.png")
 
     if expected is None:
         assert url is None
     else:
         assert url.startswith(expected)
     if endpoint and expected and expected.startswith(endpoint):
-        assert f"X-Amz-Expires={print_urls.PRINT_FILE_URL_SECONDS}" in url
+        assert f"X-Amz-Expires={publication_files.PRINT_FILE_URL_SECONDS}" in url

@@ -29,7 +29,6 @@ from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
 from gateway.app.listings.screen import Screen, ip_risk
 from gateway.app.pagination import Keyset
-from gateway.app.publishing.models import Publication
 
 
 def _signed64(value: int) -> int:
@@ -328,7 +327,8 @@ def update_metadata(
 def delete_image(
     session: Session, storage: Storage, image: Image, actor: Actor, *, force: bool = False
 ) -> list[str]:
-    """Delete the row (and its files when no other image shares them); returns file keys to drop."""
+    """Delete the row (and its files when no other image shares them); returns file keys to drop.
+    Its publications go with it (ON DELETE CASCADE): the caller drops their print files too."""
     if image.status not in DELETABLE_WITHOUT_FORCE and not force:
         raise InvalidTransition(
             f"image {image.id} is {image.status}; pass force to delete it",
@@ -361,15 +361,8 @@ def delete_image(
         )
     )
     session.execute(delete(ImageHashBand).where(ImageHashBand.image_id == image.id))
-    # Its publications go with it (ON DELETE CASCADE); their print files are its own.
-    publication_files = session.scalars(
-        select(Publication.print_key).where(
-            Publication.image_id == image.id, Publication.print_key.is_not(None)
-        )
-    ).all()
     session.delete(image)
-    files = [] if shared else [image.original_key, image.thumbnail_key, print_key(image)]
-    return files + [key for key in publication_files if key]
+    return [] if shared else [image.original_key, image.thumbnail_key, print_key(image)]
 
 
 def print_key(image: Image) -> str:

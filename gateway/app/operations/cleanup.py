@@ -17,6 +17,7 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
+from gateway.app.publishing import publication_files
 from gateway.app.publishing.models import PrintifyEvent
 from gateway.app.settings import Settings
 from gateway.app.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -43,6 +44,7 @@ def apply_retention(
         )
     )
     for image in old_rejected:
+        doomed_files.extend(publication_files.of_image(session, image.id))
         doomed_files.extend(images.delete_image(session, storage, image, actor))
     jobs_before = now - timedelta(days=settings.retention_jobs_days)
     removed_jobs = session.execute(

@@ -16,7 +16,7 @@ from sqlalchemy import Row, select
 from gateway.app.clients.printify import PrintifyClient
 from gateway.app.clients.printify_errors import PrintifyError, PrintifyUnavailable
 from gateway.app.images.models import Image
-from gateway.app.publishing import claims, print_urls, printfiles
+from gateway.app.publishing import claims, printfiles, publication_files
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.context import PublishingContext
 
@@ -78,7 +78,7 @@ def upload(context: PublishingContext, client: PrintifyClient, row: Row[Any], ow
         if found:
             return str(found["id"])
     key = row.print_key or _render(context, row, owner)
-    url = None if client.dry_run else print_urls.upload_url(context, row.id, key)
+    url = None if client.dry_run else publication_files.upload_url(context, row.id, key)
     contents = None if url else context.storage.get(key)
     result = _send(
         context,

@@ -25,6 +25,7 @@ from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
 from gateway.app.listings.screen import Screen
+from gateway.app.publishing import publication_files
 
 
 def _announce(session: Session, event_type: str, image: Image, base_url: str) -> None:
@@ -86,9 +87,10 @@ def delete(
     session: Session, storage: Storage, image_id: str, principal: Principal, *, force: bool = False
 ) -> None:
     image = images.get(session, image_id)
+    publications = publication_files.of_image(session, image.id)
     keys = images.delete_image(session, storage, image, principal.actor, force=force)
     session.commit()
-    for key in keys:
+    for key in keys + publications:
         storage.delete(key)
 
 

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from gateway.app.events.models import OutboxEvent
 from gateway.app.extensions import db
-from gateway.app.publishing import print_urls, runner
+from gateway.app.publishing import publication_files, runner
 from tests.conftest import TEE_TEMPLATE, upload_approved
 from tests.emulators.process import EmulatorProcess
 
@@ -483,13 +483,13 @@ def test_print_file_url_needs_its_signed_token(
         live_client, live_headers, image_id, template_id=tee["id"], allow_low_resolution=True
     )
     publication_id = accepted["publication_id"]
-    token = print_urls.print_file_token(live_app.extensions["publishing"], publication_id)
+    token = publication_files.print_file_token(live_app.extensions["publishing"], publication_id)
     path = f"/api/v1/publications/{publication_id}/print-file"
     good = live_client.get(f"{path}?token={token}")
     assert good.status_code == 200
     assert good.data.startswith(b"\x89PNG")
     assert live_client.get(f"{path}?token=forged").status_code == 404
-    other = print_urls.print_file_token(live_app.extensions["publishing"], "pub_other")
+    other = publication_files.print_file_token(live_app.extensions["publishing"], "pub_other")
     assert live_client.get(f"{path}?token={other}").status_code == 404
 
 

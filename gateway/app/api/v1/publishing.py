@@ -18,7 +18,7 @@ from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
-from gateway.app.publishing import presenter, print_urls, tasks
+from gateway.app.publishing import presenter, publication_files, tasks
 from gateway.app.publishing import service as publications
 from gateway.app.publishing.context import PublishingContext, current
 from gateway.app.publishing.models import Publication
@@ -171,7 +171,9 @@ class PublicationPrintFile(Resource):
     def get(self, publication_id: str) -> Response:
         """The print file, for Printify's URL upload; needs the signed token instead of a key."""
         token = request.args.get("token", "")
-        granted = print_urls.publication_for_token(context(), token, PRINT_FILE_TOKEN_SECONDS)
+        granted = publication_files.publication_for_token(
+            context(), token, PRINT_FILE_TOKEN_SECONDS
+        )
         publication = db.session.get(Publication, publication_id) if granted else None
         if granted != publication_id or publication is None or not publication.print_key:
             raise NotFound("print file not found")

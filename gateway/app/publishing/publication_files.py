@@ -1,5 +1,6 @@
-"""Where Printify fetches a publication's print file: a presigned S3 URL or a signed token URL of
-the gateway's own print-file endpoint (or nowhere: the file goes inline)."""
+"""A publication's print file: where Printify fetches it (a presigned S3 URL, a signed token URL of
+the gateway's own print-file endpoint, or nowhere: the file goes inline), and the files an image's
+publications hold, which go when the image is deleted."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.app import versioning
 from gateway.app.publishing.context import PublishingContext
+from gateway.app.publishing.models import Publication
 
 PRINT_FILE_SALT = "publication-print-file"
 # Printify fetches a URL upload within the upload call; an hour leaves room for slow fetches.
@@ -64,3 +68,17 @@ def upload_url(context: PublishingContext, publication_id: str, key: str) -> str
     return (
         f"{base_url}{versioning.CURRENT_API}/publications/{publication_id}/print-file?token={token}"
     )
+
+
+def of_image(session: Session, image_id: str) -> list[str]:
+    """The print files of an image's publications: they go with it (ON DELETE CASCADE), so read
+    them before the image is deleted."""
+    return [
+        key
+        for key in session.scalars(
+            select(Publication.print_key).where(
+                Publication.image_id == image_id, Publication.print_key.is_not(None)
+            )
+        )
+        if key
+    ]
