@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.app import json_text
@@ -14,7 +14,8 @@ from gateway.app import validation as v
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from gateway.app.images.models import Image, ImageDuplicate, ImageHashBand
+from gateway.app.images import duplicates
+from gateway.app.images.models import Image, ImageDuplicate
 from gateway.app.images.print_quality import has_warnings
 from gateway.app.images.states import (
     DELETABLE_WITHOUT_FORCE,
@@ -23,20 +24,11 @@ from gateway.app.images.states import (
     can_move,
     needs_admin,
 )
-from gateway.app.imaging.phash import hamming_distance, hash_bands
 from gateway.app.imaging.pipeline import ProcessedImage, process_image
 from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
 from gateway.app.listings.screen import Screen, ip_risk
 from gateway.app.pagination import Keyset
-
-
-def _signed64(value: int) -> int:
-    return value - (1 << 64) if value >= (1 << 63) else value
-
-
-def _unsigned64(value: int) -> int:
-    return value + (1 << 64) if value < 0 else value
 
 
 @dataclass(frozen=True)
@@ -118,25 +110,13 @@ def add_image(
         sha256=processed.sha256,
         original_key=original_key(processed.sha256, processed.extension),
         thumbnail_key=thumbnail_key(processed.sha256),
-        phash=_signed64(processed.phash),
+        phash=duplicates.signed64(processed.phash),
         quality=processed.quality.to_dict(),
         has_quality_warnings=bool(processed.quality.warnings or processed.quality.errors),
     )
     session.add(image)
     session.flush()
-    duplicates = _find_duplicates(session, image, processed.phash, duplicate_max_distance)
-    for other_id, distance in duplicates:
-        session.add(ImageDuplicate(image_id=image.id, duplicate_id=other_id, distance=distance))
-        session.add(ImageDuplicate(image_id=other_id, duplicate_id=image.id, distance=distance))
-    if duplicates:
-        image.duplicate_count = len(duplicates)
-        session.execute(
-            update(Image)
-            .where(Image.id.in_([other for other, _ in duplicates]))
-            .values(duplicate_count=Image.duplicate_count + 1)
-        )
-    for band, value in enumerate(hash_bands(processed.phash)):
-        session.add(ImageHashBand(image_id=image.id, band=band, value=value))
+    duplicates.record(session, image, processed.phash, duplicate_max_distance)
     audit.record(
         session,
         actor,
@@ -148,27 +128,6 @@ def add_image(
         details={"source": origin.source, "job_id": origin.job_id, "sha256": processed.sha256},
     )
     return image
-
-
-def _find_duplicates(
-    session: Session, image: Image, phash: int, max_distance: int
-) -> list[tuple[str, int]]:
-    """Near-duplicates by perceptual hash: band matches narrow the candidates, Hamming decides."""
-    matches = or_(
-        *(
-            and_(ImageHashBand.band == band, ImageHashBand.value == value)
-            for band, value in enumerate(hash_bands(phash))
-        )
-    )
-    candidates = session.execute(
-        select(Image.id, Image.phash)
-        .join(ImageHashBand, ImageHashBand.image_id == Image.id)
-        .where(matches, Image.id != image.id)
-        .distinct()
-    )
-    distances = [(other, hamming_distance(phash, _unsigned64(h))) for other, h in candidates]
-    found = [(other, distance) for other, distance in distances if distance <= max_distance]
-    return sorted(found, key=lambda pair: (pair[1], pair[0]))
 
 
 def get(session: Session, image_id: str) -> Image:
@@ -348,19 +307,7 @@ def delete_image(
         from_status=image.status,
         details={"forced": force, "sha256": image.sha256},
     )
-    others = select(ImageDuplicate.duplicate_id).where(ImageDuplicate.image_id == image.id)
-    session.execute(
-        update(Image)
-        .where(Image.id.in_(others))
-        .values(duplicate_count=Image.duplicate_count - 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(ImageDuplicate).where(
-            or_(ImageDuplicate.image_id == image.id, ImageDuplicate.duplicate_id == image.id)
-        )
-    )
-    session.execute(delete(ImageHashBand).where(ImageHashBand.image_id == image.id))
+    duplicates.forget(session, image.id)
     session.delete(image)
     return [] if shared else [image.original_key, image.thumbnail_key, print_key(image)]
 
