@@ -141,7 +141,6 @@ def submit_edit(
     ensure_backend_available(registry, params.backend)
     _check_edit_source(registry, params.backend, source)
     job_params = {
-        "prompt": source.prompt or source.title or "uploaded design",
         "instruction": params.instruction,
         "width": source.width,
         "height": source.height,
@@ -149,11 +148,24 @@ def submit_edit(
         "batch_size": params.batch_size,
         "backend": params.backend,
     }
+    return queue_from_source(session, source, "edit", job_params, requester, enqueue)
+
+
+def queue_from_source(
+    session: Session,
+    source: Image,
+    mode: str,
+    params: dict[str, Any],
+    requester: Requester,
+    enqueue: Enqueue,
+) -> GenerationJob:
+    """Create, commit and queue a job that works on `source` (an edit or an upscale); its prompt
+    is the source's, so the result lists under the same design."""
     job = create_job(
         session,
-        mode="edit",
-        backend=params.backend,
-        params=job_params,
+        mode=mode,
+        backend=params["backend"],
+        params={"prompt": source.prompt or source.title or "uploaded design", **params},
         requester=requester,
         source_image_id=source.id,
     )

@@ -15,7 +15,12 @@ from gateway.app.errors import ValidationFailed
 from gateway.app.generation.backends.registry import BackendRegistry
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import UpscaleParams
-from gateway.app.generation.service import Enqueue, Requester, create_job, ensure_backend_available
+from gateway.app.generation.service import (
+    Enqueue,
+    Requester,
+    ensure_backend_available,
+    queue_from_source,
+)
 from gateway.app.images import service as images
 from gateway.app.imaging.upscale import size_refusal, upscaled_size
 from gateway.app.imaging.validation import ImageLimits
@@ -41,7 +46,6 @@ def submit_upscale(
         raise ValidationFailed(message, {"factor": refusal})
     width, height = upscaled_size(source.width, source.height, params.factor)
     job_params = {
-        "prompt": source.prompt or source.title or "uploaded design",
         "upscale_factor": params.factor,
         "width": width,
         "height": height,
@@ -49,15 +53,4 @@ def submit_upscale(
         "batch_size": 1,
         "backend": params.backend,
     }
-    job = create_job(
-        session,
-        mode="upscale",
-        backend=params.backend,
-        params=job_params,
-        requester=requester,
-        source_image_id=source.id,
-    )
-    job_id = job.id
-    session.commit()
-    enqueue(job_id)
-    return job
+    return queue_from_source(session, source, "upscale", job_params, requester, enqueue)

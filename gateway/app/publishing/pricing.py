@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import ColumnElement, Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -158,33 +158,32 @@ def learn_shipping(
     return len(rows)
 
 
+def _by_variant(
+    session: Session,
+    model: type[VariantCost] | type[VariantShipping],
+    template: Mapping[str, Any],
+    *where: ColumnElement[bool],
+) -> dict[int, Any]:
+    """The learned rows of the template's variants (blueprint and provider), by variant id."""
+    return {
+        row.variant_id: row
+        for row in session.scalars(
+            select(model).where(
+                model.blueprint_id == template["blueprint_id"],
+                model.print_provider_id == template["print_provider_id"],
+                model.variant_id.in_([variant["id"] for variant in template["variants"]]),
+                *where,
+            )
+        )
+    }
+
+
 def figures(
     session: Session, template: Mapping[str, Any], country: str
 ) -> tuple[list[VariantFigures], str]:
     """Every variant's figures at this template, and the currency they are in."""
-    blueprint_id, provider_id = template["blueprint_id"], template["print_provider_id"]
-    ids = [variant["id"] for variant in template["variants"]]
-    costs = {
-        row.variant_id: row
-        for row in session.scalars(
-            select(VariantCost).where(
-                VariantCost.blueprint_id == blueprint_id,
-                VariantCost.print_provider_id == provider_id,
-                VariantCost.variant_id.in_(ids),
-            )
-        )
-    }
-    shipping = {
-        row.variant_id: row
-        for row in session.scalars(
-            select(VariantShipping).where(
-                VariantShipping.blueprint_id == blueprint_id,
-                VariantShipping.print_provider_id == provider_id,
-                VariantShipping.country == country,
-                VariantShipping.variant_id.in_(ids),
-            )
-        )
-    }
+    costs = _by_variant(session, VariantCost, template)
+    shipping = _by_variant(session, VariantShipping, template, VariantShipping.country == country)
     rule = PricingRule.from_dict(template.get("pricing"))
     minimum = rule.min_profit_cents if rule else None
     result = []
