@@ -20,18 +20,16 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from PIL import Image, ImageDraw
 from sqlalchemy import make_url
 
-from gateway.app import create_app
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
-from gateway.app.publishing import print_targets
 from gateway.app.settings import Settings
 from tests.emulators.printify import SHOP_ID, TOKEN
 from tests.emulators.process import EmulatorProcess
+from tests.support import clear_app, running_app
 
 ALL_SCOPES = ["read", "generate", "review", "publish", "admin"]
 
@@ -96,13 +94,6 @@ def redis_url() -> str:
     return url
 
 
-def _build_app(settings: Settings) -> Flask:
-    app = create_app({"SETTINGS": settings, "QUEUE_IMMEDIATE": True})
-    with app.app_context():
-        upgrade()
-    return app
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -112,13 +103,8 @@ def app(
     overrides: dict[str, object] = {}
     if request.param == "postgresql":
         overrides["DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    application = _build_app(make_settings(state_dir, **overrides))
-    yield application
-    application.extensions["keyring"].close()
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    application.extensions["generation"].engine.dispose()
+    with running_app(make_settings(state_dir, **overrides)) as application:
+        yield application
 
 
 @pytest.fixture(autouse=True)
@@ -126,14 +112,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    application: Flask = request.getfixturevalue("app")
-    with application.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-    application.extensions["rate_limiter"].reset()
-    print_targets.forget()  # the rows went by a bulk DELETE, which the cache does not see
+    clear_app(request.getfixturevalue("app"))
 
 
 @pytest.fixture
@@ -240,26 +219,15 @@ def live_app(
         PUBLISH_RETRY_MAX_SECONDS=0.05,
         BACKEND_MAX_ATTEMPTS=2,
     )
-    application = create_app({"SETTINGS": settings, "QUEUE_IMMEDIATE": True})
-    with application.app_context():
-        upgrade()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    application.extensions["generation"].engine.dispose()
+    with running_app(settings) as application:
+        yield application
 
 
 @pytest.fixture
 def live_client(live_app: Flask, printify_emulator: EmulatorProcess) -> Iterator[FlaskClient]:
     printify_emulator.configure(reset=True)
     yield live_app.test_client()
-    with live_app.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-    live_app.extensions["rate_limiter"].reset()
+    clear_app(live_app)
     live_app.extensions["publishing"].pacer.reset()
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import sentry_sdk
 from flask import Flask
-from flask_migrate import upgrade
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -29,7 +28,7 @@ from sentry_sdk.transport import Transport
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from gateway.app import create_app, tracing
+from gateway.app import tracing
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
@@ -39,27 +38,14 @@ from gateway.app.settings import Settings
 from tests.conftest import ALL_SCOPES, make_settings
 from tests.emulators.process import EmulatorProcess
 from tests.emulators.runpod import API_KEY, ENDPOINT_ID
+from tests.support import build_app, close_app
 
 ROOT = Path(__file__).resolve().parents[1]
 UNUSED_COLLECTOR = "http://127.0.0.1:9"  # never dialled: the tests hand in their own exporter
 
 
 def build(tmp_path: Path, config: dict[str, Any], **settings: object) -> Flask:
-    app = create_app(
-        {"SETTINGS": make_settings(tmp_path / "state", **settings), "QUEUE_IMMEDIATE": True}
-        | config
-    )
-    with app.app_context():
-        upgrade()
-    return app
-
-
-def close(app: Flask) -> None:
-    app.extensions["keyring"].close()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["generation"].engine.dispose()
+    return build_app(make_settings(tmp_path / "state", **settings), **config)
 
 
 def api_key(app: Flask) -> str:
@@ -108,7 +94,7 @@ def traced(
     exporter.clear()  # the migrations' statements
     yield app
     tracing.stop_tracing()
-    close(app)
+    close_app(app)
 
 
 def named(spans: list[ReadableSpan], name: str) -> ReadableSpan:
@@ -270,7 +256,7 @@ def test_without_an_injected_exporter_spans_go_over_otlp_http_to_the_endpoint(
         tracing.stop_tracing()  # flushes the batch
     finally:
         server.shutdown()
-        close(app)
+        close_app(app)
     assert Collector.received, "nothing exported"
     path, content_type, body = Collector.received[0]
     assert (path, content_type) == ("/v1/traces", "application/x-protobuf")
@@ -318,7 +304,7 @@ def reported(tmp_path: Path) -> Iterator[tuple[Flask, CapturingTransport]]:
     yield app, transport
     sentry_sdk.get_client().close()
     sentry_sdk.get_global_scope().set_client(None)
-    close(app)
+    close_app(app)
 
 
 def test_an_exception_is_reported_with_the_request_id_and_without_secrets(

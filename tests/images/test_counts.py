@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
@@ -14,6 +14,7 @@ from gateway.app.images.models import Image, ImageStatusCount
 from gateway.app.images.states import ImageStatus
 from gateway.app.review import queries
 from tests.conftest import artwork
+from tests.support import insert_images
 
 
 def counted(app) -> dict[str, int]:
@@ -102,21 +103,8 @@ def test_counts_stay_exact_through_every_path_that_adds_moves_or_removes_images(
 
 def test_rows_written_by_hand_are_counted_too(app):
     """Triggers, not the services, keep the counts: bulk SQL and fixtures cannot bypass them."""
-    row = {
-        "width": 1,
-        "height": 1,
-        "mime": "image/png",
-        "file_size": 1,
-        "sha256": "0" * 64,
-        "original_key": "o",
-        "thumbnail_key": "t",
-        "phash": 0,
-        "quality": {},
-    }
     with app.app_context():
-        db.session.execute(
-            insert(Image), [{**row, "id": f"img_hand{n}", "status": "pending"} for n in range(4)]
-        )
+        insert_images(db.session, *({"id": f"img_hand{n}", "status": "pending"} for n in range(4)))
         db.session.execute(
             update(Image).where(Image.id.in_(["img_hand0", "img_hand1"])).values(status="approved")
         )

@@ -7,12 +7,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert
 
 from gateway.app import json_text
 from gateway.app.extensions import db
 from gateway.app.images import presenter
 from gateway.app.images.models import Image
+from tests.support import insert_images
 
 API_ROOT = "http://gateway.test/api/v2"
 BASE = {
@@ -78,9 +78,7 @@ ROWS = [
 @pytest.fixture
 def stored(app):
     with app.app_context():
-        rows = [{**BASE, "sha256": f"{index:064x}", **row} for index, row in enumerate(ROWS)]
-        db.session.execute(insert(Image), rows)
-        db.session.commit()
+        insert_images(db.session, *({**BASE, **row} for row in ROWS))
         yield db.session
         db.session.rollback()
 

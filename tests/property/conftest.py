@@ -17,14 +17,13 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 
-from gateway.app import create_app
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
 from tests.conftest import ALL_SCOPES, artwork, make_settings
+from tests.support import running_app
 
 settings.register_profile(
     "pod-property",
@@ -54,17 +53,10 @@ def prop_app(
         MAX_IMAGE_DIMENSION=1024,
         WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
     )
-    application = create_app(
-        {"SETTINGS": settings, "QUEUE_IMMEDIATE": getattr(request.module, "QUEUE_IMMEDIATE", True)}
-    )
-    with application.app_context():
-        upgrade()
-    yield application
+    queue_immediate = getattr(request.module, "QUEUE_IMMEDIATE", True)
+    with running_app(settings, queue_immediate=queue_immediate) as application:
+        yield application
     accounts._hasher = original
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    application.extensions["generation"].engine.dispose()
 
 
 @pytest.fixture(scope="module")

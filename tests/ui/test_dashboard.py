@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import insert, text, update
 
 from gateway.app.accounts import service as accounts
 from gateway.app.accounts.service import ROLE_SCOPES
@@ -20,6 +19,7 @@ from gateway.app.review import service as review
 from gateway.app.review import stats
 from gateway.app.security import Principal
 from gateway.app.ui import charts
+from tests.support import image_row
 from tests.ui.conftest import PASSWORD
 
 REASONS = ["low_quality", "off_prompt", "text_artifacts", "duplicate", "ip_risk", "other"]
@@ -36,24 +36,9 @@ def add_image(
     *, status: str = "pending", source: str = "generated", created_at: datetime = NOW
 ) -> str:
     """An image row with placeholder files: the dashboard reads only its state and origin."""
-    digest = secrets.token_hex(32)
-    image = Image(
-        status=status,
-        source=source,
-        width=64,
-        height=64,
-        mime="image/png",
-        file_size=100,
-        sha256=digest,
-        original_key=f"originals/{digest}.png",
-        thumbnail_key=f"thumbnails/{digest}.webp",
-        phash=int(secrets.token_hex(7), 16),
-        quality={},
-        created_at=created_at,
-    )
-    db.session.add(image)
-    db.session.flush()
-    return image.id
+    row = image_row(status=status, source=source, created_at=created_at, updated_at=created_at)
+    db.session.execute(insert(Image), [row])
+    return row["id"]
 
 
 def add_job(status: str, backend: str = "local", *, error_code: str | None = None, ended=None):

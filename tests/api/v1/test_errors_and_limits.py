@@ -6,13 +6,12 @@ import re
 import time
 
 import pytest
-from flask_migrate import upgrade
 
-from gateway.app import create_app
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
 from tests.conftest import make_settings
+from tests.support import running_app
 
 GENERATION_LIMIT = 2
 READ_LIMIT = 5
@@ -104,14 +103,8 @@ def limited_app(tmp_path_factory):
         RATE_LIMIT_READ=READ_LIMIT,
         RATE_LIMIT_APPROVAL=3,
     )
-    application = create_app({"SETTINGS": settings, "QUEUE_IMMEDIATE": True})
-    with application.app_context():
-        upgrade()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    application.extensions["generation"].engine.dispose()
+    with running_app(settings) as application:
+        yield application
 
 
 @pytest.fixture

@@ -21,12 +21,10 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from PIL import Image as PILImage
 from podgateway import Client
 from werkzeug.serving import make_server
 
-from gateway.app import create_app
 from gateway.app.accounts import service as accounts
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
@@ -39,6 +37,7 @@ from tests.conftest import ALL_SCOPES, TEE_TEMPLATE, make_settings, upload_appro
 from tests.emulators.printify import SHOP_ID, TOKEN
 from tests.emulators.process import EmulatorProcess
 from tests.s3_server import AWS_ENV, running_s3_server
+from tests.support import clear_app, running_app
 
 PREFIX = "gateway/images"
 PRESIGN_SECONDS = 120
@@ -81,26 +80,15 @@ def s3_app(
         PUBLISH_RETRY_BASE_SECONDS=0.01,
         PUBLISH_RETRY_MAX_SECONDS=0.05,
     )
-    application = create_app({"SETTINGS": settings, "QUEUE_IMMEDIATE": True})
-    with application.app_context():
-        upgrade()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    application.extensions["generation"].engine.dispose()
+    with running_app(settings) as application:
+        yield application
 
 
 @pytest.fixture
 def s3_client(s3_app: Flask, printify_emulator: EmulatorProcess) -> Iterator[FlaskClient]:
     printify_emulator.configure(reset=True)
     yield s3_app.test_client()
-    with s3_app.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-    s3_app.extensions["rate_limiter"].reset()
+    clear_app(s3_app)
     s3_app.extensions["publishing"].pacer.reset()
 
 
