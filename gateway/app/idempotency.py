@@ -15,11 +15,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy import Integer, String, Text, UniqueConstraint, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gateway.app import context as app_context
 from gateway.app import versioning
 from gateway.app.database import UTCDateTime, utcnow
 from gateway.app.errors import Conflict, GatewayError, ValidationFailed, error_response
@@ -113,9 +114,7 @@ def _claim(owner: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """
     session = db.session
     now = utcnow()
-    abandoned_after = timedelta(
-        seconds=current_app.extensions["settings"].idempotency_abandoned_seconds
-    )
+    abandoned_after = timedelta(seconds=app_context.settings().idempotency_abandoned_seconds)
     session.execute(
         delete(IdempotencyRecord).where(
             IdempotencyRecord.owner == owner,

@@ -6,8 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import g, request
 
+from gateway.app import context as app_context
 from gateway.app.accounts import context as account_context
 from gateway.app.accounts import scopes
 from gateway.app.accounts.principal import Principal
@@ -87,8 +88,8 @@ def api_access(operation: str) -> Callable[[F], F]:
                     f"this operation needs the {access.scope!r} scope",
                     details={"required_scope": access.scope, "scopes": sorted(principal.scopes)},
                 )
-            limiter = current_app.extensions["rate_limiter"]
-            if current_app.extensions["settings"].rate_limit_enabled:
+            limiter = app_context.rate_limiter()
+            if app_context.settings().rate_limit_enabled:
                 g.rate_state = limiter.hit(access.tier, principal.plan, principal.rate_identity)
             return fn(*args, **kwargs)
 

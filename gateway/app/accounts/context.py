@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine
 
 from gateway.app.accounts.keyring import Keyring
+from gateway.app.accounts.sessions import LoginThrottle
 from gateway.app.extensions import db
 from gateway.app.settings import Settings
 
@@ -29,3 +30,8 @@ def init_app(app: Flask, settings: Settings) -> Keyring:
 def keyring() -> Keyring:
     """This app's keyring."""
     return current_app.extensions[EXTENSION]
+
+
+def login_throttle() -> LoginThrottle:
+    """This app's throttle on operator log-ins (built by `accounts.sessions.init_app`)."""
+    return current_app.extensions["login_throttle"]

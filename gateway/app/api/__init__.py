@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 
+from gateway.app import context as app_context
 from gateway.app import database, versioning
-from gateway.app.api import common
 from gateway.app.api.v1 import build_blueprint
 from gateway.app.extensions import csrf
 
@@ -18,13 +18,14 @@ def build_docs_blueprint() -> Blueprint:
     @blueprint.get("/api/docs")
     def docs() -> str:
         specs = [
-            {"name": v["version"], "url": v["docs"]} for v in versioning.versions(common.settings())
+            {"name": v["version"], "url": v["docs"]}
+            for v in versioning.versions(app_context.settings())
         ]
         return render_template("api_docs.html", specs=specs)
 
     @blueprint.get("/api/version")
     def versions() -> object:
-        return jsonify({"versions": versioning.versions(common.settings())})
+        return jsonify({"versions": versioning.versions(app_context.settings())})
 
     return blueprint
 
@@ -52,5 +53,5 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def announce_v1_sunset(response: Response) -> Response:
         if versioning.request_is_v1():
-            versioning.mark_deprecated(response, common.settings())
+            versioning.mark_deprecated(response, app_context.settings())
         return response

@@ -1,4 +1,4 @@
-"""Helpers every API version uses: the JSON body, app services, query parameters."""
+"""Helpers every API version uses: the JSON body, absolute URLs, pages and query parameters."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from typing import Any
 from flask import Response, current_app, make_response, request
 from flask_restx import Model
 
+from gateway.app import context as app_context
 from gateway.app import json_text, pagination, versioning
 from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.generation.context import GenerationContext
 from gateway.app.pagination import Keyset
-from gateway.app.queue import JobQueue
+from gateway.app.query_args import bool_arg as bool_arg
+from gateway.app.query_args import int_arg
 from gateway.app.settings import Settings
 
 AUTHORIZATIONS = {
@@ -64,23 +67,19 @@ def output_json(data: Any, code: int, headers: Mapping[str, str] | None = None) 
 
 
 def settings() -> Settings:
-    return current_app.extensions["settings"]
+    return app_context.settings()
 
 
 def generation() -> GenerationContext:
-    return current_app.extensions["generation"]
-
-
-def queue() -> JobQueue:
-    return current_app.extensions["queue"]
+    return generation_context.current()
 
 
 def enqueue_generation(job_id: str) -> None:
-    queue().enqueue("generation.run", job_id)
+    generation_context.enqueue(job_id)
 
 
 def base_url() -> str:
-    return settings().resolved_base_url
+    return app_context.settings().resolved_base_url
 
 
 def api_url(path: str) -> str:
@@ -117,34 +116,6 @@ def page_size() -> int:
 def page_number() -> int:
     """v1's `page` query parameter, 1-based."""
     return int_arg("page", 1, minimum=1, maximum=pagination.MAX_PAGE)
-
-
-def int_arg(name: str, default: int, *, minimum: int, maximum: int) -> int:
-    """The integer query parameter `name`, `default` when absent (an empty value is refused)."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{name} must be an integer", {name: "must be an integer"}) from None
-    if not minimum <= value <= maximum:
-        raise ValidationFailed(
-            f"{name} must be between {minimum} and {maximum}",
-            {name: f"must be between {minimum} and {maximum}"},
-        )
-    return value
-
-
-def bool_arg(name: str) -> bool | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw.lower() in {"1", "true", "yes"}:
-        return True
-    if raw.lower() in {"0", "false", "no"}:
-        return False
-    raise ValidationFailed(f"{name} must be true or false", {name: "must be true or false"})
 
 
 def end_transaction() -> None:

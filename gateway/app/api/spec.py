@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app
 from flask_restx import Api, Namespace, fields
 
+from gateway.app import context as app_context
 from gateway.app.idempotency import MAX_KEY_LENGTH
 
 CURSOR_ITEMS = "x-cursor-items"
@@ -283,4 +283,4 @@ class VersionedApi(Api):
                 _complete(operation, self.api_version)
         if self.api_version == 2:
             schema.setdefault("definitions", {})["Problem"] = PROBLEM
-        _fill_settings(schema, current_app.extensions["settings"])
+        _fill_settings(schema, app_context.settings())

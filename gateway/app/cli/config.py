@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
+
+from gateway.app import context as app_context
 
 group = AppGroup("config", help="Inspect the configuration.")
 
@@ -14,7 +15,7 @@ group = AppGroup("config", help="Inspect the configuration.")
 @group.command("check")
 def check() -> None:
     """Print the configuration report; exit 1 when it has errors."""
-    settings = current_app.extensions["settings"]
+    settings = app_context.settings()
     errors, warnings = settings.configuration_report()
     click.echo(f"state dir:  {settings.state_dir}")
     click.echo(f"database:   {settings.resolved_database_url.split('@')[-1]}")

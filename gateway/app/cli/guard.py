@@ -16,11 +16,11 @@ from typing import Any
 import click
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.app import context as app_context
 from gateway.app.extensions import db
 
 GUARDED = "__database_guard__"
@@ -61,9 +61,10 @@ def _checked(callback: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(callback)
     @with_appcontext
     def run(*args: Any, **kwargs: Any) -> Any:
-        settings = current_app.extensions["settings"]
-        migrations = Path(current_app.extensions["migrate"].directory)
-        problem = database_problem(settings.resolved_database_url, migrations)
+        settings = app_context.settings()
+        problem = database_problem(
+            settings.resolved_database_url, app_context.migrations_directory()
+        )
         if problem:
             raise click.ClickException(problem)
         return callback(*args, **kwargs)

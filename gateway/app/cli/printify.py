@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from gateway.app import context as app_context
+from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import inbound
 from gateway.app.publishing.views import WEBHOOK_PATH
 
@@ -18,8 +19,8 @@ printify = AppGroup("printify", help="The Printify account the gateway publishes
 @click.option("--url", help="where Printify should send events (default: GATEWAY_BASE_URL's)")
 def register_webhooks(url: str | None) -> None:
     """Register (or re-register) product:deleted and product:publish:started."""
-    settings = current_app.extensions["settings"]
-    client = current_app.extensions["publishing"].client
+    settings = app_context.settings()
+    client = publishing_context.current().client
     if client is None:
         raise click.UsageError("set PRINTIFY_API_TOKEN and PRINTIFY_SHOP_ID first")
     if not settings.printify_webhook_secret:

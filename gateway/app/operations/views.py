@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 
+from gateway.app import context as app_context
 from gateway.app import metrics
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.operations import service
+from gateway.app.publishing import context as publishing_context
 
 blueprint = Blueprint("operations", __name__)
 
@@ -20,9 +23,7 @@ def health() -> Response:
 @blueprint.get("/ready")
 def ready() -> tuple[Response, int]:
     """Readiness: database, queue and storage all usable."""
-    checks = service.readiness(
-        db.session, current_app.extensions["queue"], current_app.extensions["generation"]
-    )
+    checks = service.readiness(db.session, app_context.queue(), generation_context.current())
     ok = all(value == "ok" for value in checks.values())
     return jsonify({"status": "ready" if ok else "not_ready", "checks": checks}), 200 if ok else 503
 
@@ -30,8 +31,8 @@ def ready() -> tuple[Response, int]:
 @blueprint.get("/metrics")
 @blueprint.get("/api/metrics")
 def prometheus_metrics() -> Response:
-    registry = current_app.extensions["generation"].registry
-    publishing = current_app.extensions["publishing"]
+    registry = generation_context.current().registry
+    publishing = publishing_context.current()
     body, content_type = metrics.render(
         lambda: service.shared_gauges(db.session, registry, publishing)
     )

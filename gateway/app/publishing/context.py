@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import Engine
 
+from gateway.app import context as app_context
 from gateway.app.clients.pacing import Pacer
 from gateway.app.clients.printify import PrintifyClient, PrintifyConfig
 from gateway.app.clients.printify_dry_run import DryRunPrintify
@@ -14,6 +15,8 @@ from gateway.app.imaging.storage import Storage
 from gateway.app.imaging.validation import ImageLimits, generated_image_limits
 from gateway.app.publishing.catalog import Catalog
 from gateway.app.settings import Settings
+
+RUN_TASK = "publishing.run"
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,8 @@ class PublishingContext:
 def current() -> PublishingContext:
     """This app's publishing context (built by `publishing.init_app`)."""
     return current_app.extensions["publishing"]
+
+
+def enqueue(publication_id: str) -> None:
+    """Queue a publication for a worker to run now."""
+    app_context.queue().enqueue(RUN_TASK, publication_id)

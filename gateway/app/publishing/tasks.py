@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.app.publishing import runner
-from gateway.app.publishing.context import PublishingContext
+from gateway.app.publishing.context import RUN_TASK, PublishingContext
 from gateway.app.queue import JobQueue
 
 SWEEP_INTERVAL_SECONDS = 1.0
@@ -22,9 +22,5 @@ def register(queue: JobQueue) -> None:
     def sweep() -> None:
         runner.sweep(context())
 
-    queue.register("publishing.run", run)
+    queue.register(RUN_TASK, run)
     queue.register_maintenance("publishing.sweep", SWEEP_INTERVAL_SECONDS, sweep)
-
-
-def enqueue(queue: JobQueue, publication_id: str) -> None:
-    queue.enqueue("publishing.run", publication_id)

@@ -6,9 +6,10 @@ Not versioned and not behind API keys: Printify authenticates by signing each bo
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from gateway.app import context as app_context
 from gateway.app.errors import NotFound
 from gateway.app.extensions import csrf, db
 from gateway.app.publishing import inbound
@@ -20,7 +21,7 @@ csrf.exempt(blueprint)
 
 @blueprint.post(WEBHOOK_PATH)
 def receive() -> Response:
-    settings = current_app.extensions["settings"]
+    settings = app_context.settings()
     if not settings.printify_webhook_secret:
         raise NotFound("Printify webhooks are not configured (PRINTIFY_WEBHOOK_SECRET)")
     if (request.content_length or 0) > inbound.MAX_EVENT_BYTES:

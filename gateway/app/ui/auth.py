@@ -6,13 +6,14 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from gateway.app import metrics
+from gateway.app.accounts import context as account_context
 from gateway.app.accounts import service as accounts
-from gateway.app.accounts.sessions import LoginThrottle, OperatorUser
+from gateway.app.accounts.sessions import OperatorUser
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
 from gateway.app.extensions import db
@@ -41,7 +42,7 @@ def login() -> Response | str | tuple[str, int]:
     error = None
     status = 200
     if form.validate_on_submit():
-        throttle: LoginThrottle = current_app.extensions["login_throttle"]
+        throttle = account_context.login_throttle()
         address = request.remote_addr or "unknown"
         username = form.username.data or ""
         if throttle.blocked(username, address):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 
+from gateway.app import context as app_context
 from gateway.app.extensions import db
 from gateway.app.operations import workers
 from gateway.app.review import stats
-from gateway.app.settings import Settings
 from gateway.app.ui import blueprint, charts
 from gateway.app.ui.access import ui_access
 
@@ -69,7 +69,7 @@ def build_charts(numbers: stats.Dashboard) -> dict[str, Any]:
 @ui_access("read")
 def dashboard() -> str:
     numbers = stats.dashboard(db.session)
-    settings: Settings = current_app.extensions["settings"]
+    settings = app_context.settings()
     return render_template(
         "ui/dashboard.html",
         numbers=numbers,

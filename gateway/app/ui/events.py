@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gateway.app.database import utcnow
 from gateway.app.dates import parse_instant
+from gateway.app.generation import context as generation_context
 from gateway.app.review import queries
 from gateway.app.review.queries import ReviewQuery
 from gateway.app.ui import blueprint
@@ -97,7 +98,7 @@ def review_events() -> Response:
         or _parse_since(request.args.get("since"))
         or now
     )
-    engine = current_app.extensions["generation"].engine
+    engine = generation_context.current().engine
     response = Response(
         arrival_stream(engine, query, max(since, now - MAX_CATCH_UP)), mimetype="text/event-stream"
     )

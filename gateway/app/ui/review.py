@@ -17,12 +17,10 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from gateway.app import context as app_context
 from gateway.app import validation as v
 from gateway.app import versioning
 from gateway.app.accounts.sessions import operator_principal
-from gateway.app.api import common
-from gateway.app.api.v1.publishing import context as publishing_context
-from gateway.app.api.v1.publishing import enqueue as enqueue_publication
 from gateway.app.database import utcnow
 from gateway.app.dates import parse_day
 from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
@@ -36,9 +34,11 @@ from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.quality import PrintTargets, soft_targets
 from gateway.app.imaging.thumbnails import thumbnail_dimensions
 from gateway.app.pagination import Cursor
+from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import print_targets as targets
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
+from gateway.app.query_args import bool_arg
 from gateway.app.review import queries
 from gateway.app.review import service as review
 from gateway.app.review.queries import QUEUE_ORDER, ReviewQuery, Sort
@@ -69,8 +69,8 @@ def read_query() -> ReviewQuery:
         status=None if status == ALL_STATUSES else status,
         q=v.clean_text(args.get("q"), "q", max_length=200) or None,
         backend=v.choice(backend, "backend", BACKENDS) if backend else None,
-        has_duplicates=common.bool_arg("duplicates"),
-        has_warnings=common.bool_arg("warnings"),
+        has_duplicates=bool_arg("duplicates"),
+        has_warnings=bool_arg("warnings"),
         risk=v.choice(args.get("risk"), "risk", images.RISK_KINDS) if args.get("risk") else None,
         soft_below_width=print_targets().widest,
         created_from=parse_day(args.get("from"), "from"),
@@ -158,7 +158,8 @@ def status_tabs(query: ReviewQuery) -> list[tuple[str, str, int]]:
 def reasons() -> list[tuple[str, str]]:
     """(code, label) of the configured reject reasons, in their configured order (keys 1-9)."""
     return [
-        (code, code.replace("_", " ").capitalize()) for code in common.settings().reject_reasons
+        (code, code.replace("_", " ").capitalize())
+        for code in app_context.settings().reject_reasons
     ]
 
 
@@ -205,7 +206,7 @@ def review_queue() -> str:
         cards=[Card(image) for image in result.items],
         since=utcnow().isoformat(),
         publish_templates=product_templates.list_all(db.session) if can_publish else [],
-        printify_live=publishing_context().live,
+        printify_live=publishing_context.current().live,
         **queue_context(query),
     )
 
@@ -280,7 +281,7 @@ def review_approve(image_id: str) -> ResponseReturnValue:
     return _decide(
         image_id,
         lambda who: review.approve(
-            db.session, image_id, who, note=note, base_url=common.base_url()
+            db.session, image_id, who, note=note, base_url=app_context.settings().resolved_base_url
         ),
     )
 
@@ -296,9 +297,9 @@ def review_reject(image_id: str) -> ResponseReturnValue:
             image_id,
             who,
             reason=form.get("reason"),
-            reasons=common.settings().reject_reasons,
+            reasons=app_context.settings().reject_reasons,
             note=form.get("note") or None,
-            base_url=common.base_url(),
+            base_url=app_context.settings().resolved_base_url,
         ),
     )
 
@@ -306,7 +307,7 @@ def review_reject(image_id: str) -> ResponseReturnValue:
 def _flash_outcome(result: dict[str, Any], template_name: str, dry_run: bool) -> None:
     """The batch's per-image outcome as flashes: a summary, then each failed or skipped image."""
     counts = result["counts"]
-    mode = " (dry run)" if dry_run or not publishing_context().live else ""
+    mode = " (dry run)" if dry_run or not publishing_context.current().live else ""
     images = "image" if counts["total"] == 1 else "images"
     flash(
         f"Batch publish with “{template_name}”{mode}: {counts['total']} {images} · "
@@ -337,7 +338,11 @@ def review_batch_publish() -> Response:
     query = read_query()
     try:
         result = publications.batch_publish(
-            db.session, publishing_context(), form.body(), principal(), enqueue_publication
+            db.session,
+            publishing_context.current(),
+            form.body(),
+            principal(),
+            publishing_context.enqueue,
         )
     except GatewayError as error:
         db.session.rollback()

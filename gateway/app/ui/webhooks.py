@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,7 +23,8 @@ from gateway.app.extensions import db
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
 from gateway.app.ui.admin_forms import CheckboxesField
-from gateway.app.webhooks import presenter, service, tasks
+from gateway.app.webhooks import context as webhook_context
+from gateway.app.webhooks import presenter, service
 from gateway.app.webhooks.models import WebhookSubscription
 
 EVENT_HELP = {
@@ -62,7 +63,7 @@ def _owner() -> service.Owner:
 
 
 def _networks() -> tuple[str, ...]:
-    return current_app.extensions["webhooks"].networks
+    return webhook_context.current().networks
 
 
 def _checked(form: FlaskForm) -> None:
@@ -101,7 +102,7 @@ def _list_page(form: WebhookForm, status: int = 200) -> ResponseReturnValue:
 def _send_now(delivery_id: str) -> None:
     """Queue the delivery once the session's read transaction is closed (so it can be claimed)."""
     db.session.commit()
-    tasks.enqueue_delivery(current_app.extensions["queue"], delivery_id)
+    webhook_context.enqueue_delivery(delivery_id)
 
 
 def _secret_page(subscription: WebhookSubscription, rotated: bool) -> Response:

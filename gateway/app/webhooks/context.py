@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import Engine
+
+from gateway.app import context as app_context
+
+DELIVER_TASK = "webhooks.deliver"
 
 
 @dataclass(frozen=True)
@@ -28,3 +33,13 @@ class WebhookContext:
     parallelism: int = 4
     batch_size: int = 500
     claim_size: int = 64
+
+
+def current() -> WebhookContext:
+    """This app's webhook context (built by `webhooks.init_app`)."""
+    return current_app.extensions["webhooks"]
+
+
+def enqueue_delivery(delivery_id: str) -> None:
+    """Queue one delivery to be sent at once (test events and redeliveries)."""
+    app_context.queue().enqueue(DELIVER_TASK, delivery_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.app.queue import JobQueue
 from gateway.app.webhooks import delivery
-from gateway.app.webhooks.context import WebhookContext
+from gateway.app.webhooks.context import DELIVER_TASK, WebhookContext
 
 SWEEP_INTERVAL_SECONDS = 1.0
 
@@ -22,9 +22,5 @@ def register(queue: JobQueue) -> None:
     def deliver(delivery_id: str) -> None:
         delivery.deliver_now(context(), delivery_id)
 
-    queue.register("webhooks.deliver", deliver)
+    queue.register(DELIVER_TASK, deliver)
     queue.register_maintenance("webhooks.sweep", SWEEP_INTERVAL_SECONDS, sweep)
-
-
-def enqueue_delivery(queue: JobQueue, delivery_id: str) -> None:
-    queue.enqueue("webhooks.deliver", delivery_id)

@@ -14,11 +14,13 @@ from gateway.app.api.spec import VersionedApi
 from gateway.app.api.v1 import (
     account,
     batch,
+    catalog,
     generation,
     images,
     jobs,
     operations,
     previews,
+    products,
     publishing,
     templates,
     webhooks,
@@ -35,8 +37,8 @@ NAMESPACES: tuple[Namespace, ...] = (
     webhooks.ns,
     templates.templates_ns,
     publishing.publications_ns,
-    publishing.products_ns,
-    publishing.catalog_ns,
+    products.products_ns,
+    catalog.catalog_ns,
 )
 DESCRIPTIONS = {
     1: "Deprecated: every answer carries `Deprecation`, `Sunset` and a `Link` to v2. "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
 
+from gateway.app import context as app_context
 from gateway.app.accounts import context as account_context
 from gateway.app.accounts import quotas
-from gateway.app.api import common, spec
+from gateway.app.api import spec
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.security import Principal, api_access, require_principal
@@ -59,7 +60,7 @@ me_model = ns.model(
 
 
 def _usage(principal: Principal) -> dict:
-    allowance = quotas.allowance(common.settings(), principal.api_key_id, principal.plan)
+    allowance = quotas.allowance(app_context.settings(), principal.api_key_id, principal.plan)
     return quotas.usage(db.session, allowance, principal.plan)
 
 

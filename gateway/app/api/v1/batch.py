@@ -7,12 +7,14 @@ from typing import Any
 
 from flask_restx import Namespace, Resource
 
+from gateway.app import context as app_context
 from gateway.app import validation as v
 from gateway.app.api import common, spec
-from gateway.app.api.v1 import publishing as publishing_api
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.idempotency import idempotent
+from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
@@ -57,7 +59,7 @@ class BatchReject(Resource):
             _ids(body),
             require_principal(),
             reason=body.get("reason"),
-            reasons=common.settings().reject_reasons,
+            reasons=app_context.settings().reject_reasons,
             note=body.get("note"),
             base_url=common.base_url(),
         ).to_dict()
@@ -77,7 +79,11 @@ class BatchDelete(Resource):
         if not isinstance(force, bool):
             raise v.ValidationFailed("force must be a boolean", {"force": "must be a boolean"})
         return review.batch_delete(
-            db.session, common.generation().storage, _ids(body), require_principal(), force=force
+            db.session,
+            generation_context.current().storage,
+            _ids(body),
+            require_principal(),
+            force=force,
         ).to_dict()
 
 
@@ -95,8 +101,8 @@ class BatchPublish(Resource):
         """Queue a publication per approved image with one template; Printify's limits pace them."""
         return publishing.batch_publish(
             db.session,
-            publishing_api.context(),
+            publishing_context.current(),
             common.json_body(),
             require_principal(),
-            publishing_api.enqueue,
+            publishing_context.enqueue,
         )

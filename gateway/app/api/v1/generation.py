@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
 
+from gateway.app import context as app_context
 from gateway.app.accounts import quotas
 from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.generation import service
 from gateway.app.generation.params import UPSCALE_FACTORS, parse_edit, parse_generate, parse_upscale
 from gateway.app.generation.service import Requester
@@ -53,7 +55,7 @@ def _requester() -> Requester:
     return Requester(
         actor=principal.actor,
         api_key_id=principal.api_key_id,
-        allowance=quotas.allowance(common.settings(), principal.api_key_id, principal.plan),
+        allowance=quotas.allowance(app_context.settings(), principal.api_key_id, principal.plan),
     )
 
 
@@ -70,11 +72,11 @@ class Generate(Resource):
     @idempotent(required_in_v2=True)
     def post(self) -> tuple[dict, int]:
         """Queue a generation job (runs in the background; poll status_url or the websocket)."""
-        params = parse_generate(common.json_body(), common.settings())
+        params = parse_generate(common.json_body(), app_context.settings())
         job = service.submit_generation(
             db.session,
-            common.generation().registry,
-            common.enqueue_generation,
+            generation_context.current().registry,
+            generation_context.enqueue,
             params,
             _requester(),
         )
@@ -93,11 +95,11 @@ class Edit(Resource):
     @idempotent()
     def post(self) -> tuple[dict, int]:
         """Apply an instruction to an existing image; results are child images of it."""
-        params = parse_edit(common.json_body(), common.settings())
+        params = parse_edit(common.json_body(), app_context.settings())
         job = service.submit_edit(
             db.session,
-            common.generation().registry,
-            common.enqueue_generation,
+            generation_context.current().registry,
+            generation_context.enqueue,
             params,
             _requester(),
         )
@@ -123,12 +125,12 @@ class Upscale(Resource):
     def post(self, image_id: str) -> tuple[dict, int]:
         """Enlarge an image 2 or 4 times (local: resample and sharpen; ComfyUI and RunPod: an
         upscale workflow); the result is a child image of it, pending review."""
-        params = parse_upscale(image_id, common.json_body(), common.settings())
-        context = common.generation()
+        params = parse_upscale(image_id, common.json_body(), app_context.settings())
+        context = generation_context.current()
         job = submit_upscale(
             db.session,
             context.registry,
-            common.enqueue_generation,
+            generation_context.enqueue,
             params,
             _requester(),
             context.limits,

@@ -13,6 +13,7 @@ from gateway.app.api import common, spec
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.generation import service
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
@@ -82,6 +83,9 @@ class CancelJob(Resource):
     def post(self, job_id: str) -> dict:
         """Cancel a pending or running job."""
         service.cancel_job(
-            db.session, common.generation().registry, _known_id(job_id), require_principal().actor
+            db.session,
+            generation_context.current().registry,
+            _known_id(job_id),
+            require_principal().actor,
         )
         return job_body(job_id)

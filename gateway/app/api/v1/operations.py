@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_restx import Namespace, Resource, fields
 
-from gateway.app.api import common
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.idempotency import idempotent
 from gateway.app.operations import cleanup
 from gateway.app.operations import service as operations
+from gateway.app.publishing import context as publishing_context
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace("operations", description="Status, backends and maintenance", path="/")
@@ -44,9 +44,9 @@ class Status(Resource):
     @api_access("operations.status")
     def get(self) -> dict:
         """The gateway's state at a glance (admin)."""
-        context = common.generation()
+        context = generation_context.current()
         report = operations.system_status(db.session, context.registry, context)
-        report["publishing"] = operations.publishing_status(current_app.extensions["publishing"])
+        report["publishing"] = operations.publishing_status(publishing_context.current())
         return report
 
 
@@ -56,7 +56,7 @@ class Backends(Resource):
     @api_access("operations.backends")
     def get(self) -> list:
         """Generation backends: enabled, health, circuit state, version."""
-        return common.generation().registry.describe(probe=True)
+        return generation_context.current().registry.describe(probe=True)
 
 
 @ns.route("/cleanup")
@@ -68,7 +68,7 @@ class Cleanup(Resource):
     @idempotent()
     def post(self) -> dict:
         """Apply the retention policy now (admin)."""
-        context = common.generation()
+        context = generation_context.current()
         return cleanup.apply_retention(
             db.session, context.storage, context.settings, require_principal().actor
         )

@@ -1,4 +1,5 @@
-"""Publishing: the Printify catalog, publications and products (templates: `api.v1.templates`).
+"""Publications: publishing jobs, one per image (products: `api.v1.products`, the catalog:
+`api.v1.catalog`, templates: `api.v1.templates`).
 
 Publishing needs `publish` and counts against the `publishing` tier. A publication's print file is
 fetched by Printify through a signed, expiring URL (no API key), when the gateway's base URL is
@@ -18,9 +19,10 @@ from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
-from gateway.app.publishing import presenter, publication_files, tasks
+from gateway.app.publishing import context as publishing_context
+from gateway.app.publishing import presenter, publication_files
 from gateway.app.publishing import service as publications
-from gateway.app.publishing.context import PublishingContext, current
+from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.models import Publication
 from gateway.app.publishing.states import PublicationStatus
 from gateway.app.security import api_access, require_principal
@@ -29,16 +31,14 @@ PRINT_FILE_TOKEN_SECONDS = 7 * 24 * 3600
 
 
 def context() -> PublishingContext:
-    return current()
+    return publishing_context.current()
 
 
 def enqueue(publication_id: str) -> None:
-    tasks.enqueue(common.queue(), publication_id)
+    publishing_context.enqueue(publication_id)
 
 
 publications_ns = Namespace("publications", description="Publishing jobs, one per image")
-products_ns = Namespace("products", description="Products live on Printify")
-catalog_ns = Namespace("catalog", description="The Printify catalog, cached by the gateway")
 
 publication_model = publications_ns.model(
     "Publication",
@@ -70,20 +70,6 @@ publication_model = publications_ns.model(
 )
 publication_page = schemas.offset_page(publications_ns, "PublicationPage", publication_model)
 p = schemas.register(publications_ns)
-
-product_model = products_ns.model(
-    "Product",
-    {
-        "printify_product_id": nullable(fields.String()),
-        "publication_id": fields.String(),
-        "image_id": fields.String(),
-        "template_id": fields.String(),
-        "template_name": nullable(fields.String()),
-        "mockups": fields.List(fields.Raw()),
-        "published_at": nullable(fields.DateTime()),
-    },
-)
-product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
 
 
 @publications_ns.route("")
@@ -179,66 +165,3 @@ class PublicationPrintFile(Resource):
             raise NotFound("print file not found")
         data = context().storage.get(publication.print_key)
         return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
-
-
-@products_ns.route("")
-class Products(Resource):
-    @products_ns.doc(params={"page": schemas.PAGE_PARAM, "limit": schemas.limit_param()})
-    @products_ns.response(200, "A page of products", product_page)
-    @spec.cursor_paged(products_ns, "Product")
-    @api_access("products.list")
-    def get(self) -> dict:
-        """Products published through the gateway, newest first (v2: by cursor)."""
-        if versioning.is_v2():
-            return common.cursor_page(
-                publications.BY_CREATED,
-                publications.publications_query(status=PublicationStatus.PUBLISHED),
-                lambda rows: [presenter.product_dict(row) for row in rows],
-            )
-        page = publications.list_publications(
-            db.session,
-            status=PublicationStatus.PUBLISHED,
-            page=common.page_number(),
-            per_page=common.page_size(),
-        )
-        items = [
-            presenter.product_dict(publications.get(db.session, item["publication_id"]))
-            for item in page["items"]
-        ]
-        return {**page, "items": items}
-
-
-@catalog_ns.route("/blueprints")
-class Blueprints(Resource):
-    @api_access("catalog.read")
-    def get(self) -> list:
-        """Printify blueprints (product types), cached."""
-        common.end_transaction()
-        return context().catalog.blueprints()
-
-
-@catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers")
-class Providers(Resource):
-    @api_access("catalog.read")
-    def get(self, blueprint_id: int) -> list:
-        """Print providers of a blueprint, cached."""
-        common.end_transaction()
-        return context().catalog.print_providers(blueprint_id)
-
-
-@catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers/<int:provider_id>/variants")
-class Variants(Resource):
-    @api_access("catalog.read")
-    def get(self, blueprint_id: int, provider_id: int) -> dict:
-        """Every variant (out-of-stock ones too) with its print areas' pixel sizes, cached."""
-        common.end_transaction()
-        return context().catalog.variants(blueprint_id, provider_id)
-
-
-@catalog_ns.route("/refresh")
-class CatalogRefresh(Resource):
-    @api_access("catalog.refresh")
-    def post(self) -> dict:
-        """Forget the cached catalog; the next reads ask Printify again."""
-        common.end_transaction()
-        return {"dropped": context().catalog.refresh()}

@@ -7,7 +7,7 @@ subscription answers 404, as if it did not exist.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
@@ -20,8 +20,8 @@ from gateway.app.events.service import EVENT_TYPES
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
-from gateway.app.webhooks import presenter, samples, service, tasks
-from gateway.app.webhooks.context import WebhookContext
+from gateway.app.webhooks import context as webhook_context
+from gateway.app.webhooks import presenter, samples, service
 from gateway.app.webhooks.models import DELIVERY_STATUSES, WebhookDelivery, WebhookSubscription
 
 ns = Namespace("webhooks", description="Outbound webhook subscriptions and deliveries")
@@ -134,8 +134,7 @@ def _owner() -> service.Owner:
 
 
 def _networks() -> tuple[str, ...]:
-    context: WebhookContext = current_app.extensions["webhooks"]
-    return context.networks
+    return webhook_context.current().networks
 
 
 def _subscription(webhook_id: str) -> WebhookSubscription:
@@ -150,7 +149,7 @@ def _queued(delivery: WebhookDelivery) -> tuple[dict, int]:
     """
     body = presenter.delivery_to_dict(delivery, [])
     db.session.commit()
-    tasks.enqueue_delivery(common.queue(), body["id"])
+    webhook_context.enqueue_delivery(body["id"])
     return body, 202
 
 

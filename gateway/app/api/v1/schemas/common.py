@@ -41,7 +41,7 @@ def id_field(**kwargs: object) -> fields.String:
 
 
 def flag_param(description: str) -> dict[str, object]:
-    """A true/false query parameter (`common.bool_arg`)."""
+    """A true/false query parameter (`query_args.bool_arg`)."""
     return {"type": "boolean", "description": description}
 
 

@@ -1,0 +1,58 @@
+"""Products: publications that reached Printify, listed newest first."""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource, fields
+
+from gateway.app import versioning
+from gateway.app.api import common, spec
+from gateway.app.api.spec import nullable
+from gateway.app.api.v1 import schemas
+from gateway.app.extensions import db
+from gateway.app.publishing import presenter
+from gateway.app.publishing import service as publications
+from gateway.app.publishing.states import PublicationStatus
+from gateway.app.security import api_access
+
+products_ns = Namespace("products", description="Products live on Printify")
+
+product_model = products_ns.model(
+    "Product",
+    {
+        "printify_product_id": nullable(fields.String()),
+        "publication_id": fields.String(),
+        "image_id": fields.String(),
+        "template_id": fields.String(),
+        "template_name": nullable(fields.String()),
+        "mockups": fields.List(fields.Raw()),
+        "published_at": nullable(fields.DateTime()),
+    },
+)
+product_page = schemas.offset_page(products_ns, "ProductPage", product_model)
+
+
+@products_ns.route("")
+class Products(Resource):
+    @products_ns.doc(params={"page": schemas.PAGE_PARAM, "limit": schemas.limit_param()})
+    @products_ns.response(200, "A page of products", product_page)
+    @spec.cursor_paged(products_ns, "Product")
+    @api_access("products.list")
+    def get(self) -> dict:
+        """Products published through the gateway, newest first (v2: by cursor)."""
+        if versioning.is_v2():
+            return common.cursor_page(
+                publications.BY_CREATED,
+                publications.publications_query(status=PublicationStatus.PUBLISHED),
+                lambda rows: [presenter.product_dict(row) for row in rows],
+            )
+        page = publications.list_publications(
+            db.session,
+            status=PublicationStatus.PUBLISHED,
+            page=common.page_number(),
+            per_page=common.page_size(),
+        )
+        items = [
+            presenter.product_dict(publications.get(db.session, item["publication_id"]))
+            for item in page["items"]
+        ]
+        return {**page, "items": items}
