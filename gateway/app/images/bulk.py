@@ -10,7 +10,7 @@ those of the one-by-one path: NOT_FOUND, already there (skipped), INVALID_TRANSI
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +31,11 @@ from gateway.app.images.states import (
     needs_admin,
     sources,
 )
-from gateway.app.publishing.models import Publication
 
 # Core rather than ORM statements: 10,000 moves come back as ids, not tracked objects.
 IMAGES = Image.__table__
+# (image id, file key) pairs another feature keeps for the images: read before they are deleted.
+HeldFiles = Callable[[Session, list[str]], list[tuple[str, str]]]
 
 # Ids per statement: each is a bound variable, and old SQLite builds allow 999 per statement.
 CHUNK = 500
@@ -159,11 +160,14 @@ def _refusal(image_id: str, current: str, target: ImageStatus, *, is_admin: bool
     )
 
 
-def remove(session: Session, image_ids: list[str], actor: Actor, *, force: bool) -> Outcomes:
+def remove(
+    session: Session, image_ids: list[str], actor: Actor, *, force: bool, held_files: HeldFiles
+) -> Outcomes:
     """Delete the images, as `images.delete_image` does; `files` lists the keys to drop after commit.
 
     Published (or publishing) images need `force`. An image's files go only when no image left
-    shares its content; its publications' print files go with it.
+    shares its content; the files other features hold for it (`held_files`: its publications'
+    print files, which the cascade takes with the rows) go with it.
     """
     outcomes = Outcomes()
     allowed = set(ImageStatus) if force else DELETABLE_WITHOUT_FORCE
@@ -175,11 +179,7 @@ def remove(session: Session, image_ids: list[str], actor: Actor, *, force: bool)
                 ImageDuplicate.image_id.in_(chunk)
             )
         ).all()
-        prints = session.execute(
-            select(Publication.image_id, Publication.print_key).where(
-                Publication.image_id.in_(chunk), Publication.print_key.is_not(None)
-            )
-        ).all()
+        prints = held_files(session, chunk)
         deleted = {
             row.id: row
             for row in session.execute(

@@ -70,15 +70,17 @@ def upload_url(context: PublishingContext, publication_id: str, key: str) -> str
     )
 
 
-def of_image(session: Session, image_id: str) -> list[str]:
-    """The print files of an image's publications: they go with it (ON DELETE CASCADE), so read
-    them before the image is deleted."""
-    return [
-        key
-        for key in session.scalars(
-            select(Publication.print_key).where(
-                Publication.image_id == image_id, Publication.print_key.is_not(None)
-            )
+def of_images(session: Session, image_ids: list[str]) -> list[tuple[str, str]]:
+    """(image id, print file) of the images' publications: they go with their image (ON DELETE
+    CASCADE), so read them before the images are deleted."""
+    rows = session.execute(
+        select(Publication.image_id, Publication.print_key).where(
+            Publication.image_id.in_(image_ids), Publication.print_key.is_not(None)
         )
-        if key
-    ]
+    )
+    return [(image_id, key) for image_id, key in rows]
+
+
+def of_image(session: Session, image_id: str) -> list[str]:
+    """The print files of one image's publications (see `of_images`)."""
+    return [key for _, key in of_images(session, [image_id]) if key]

@@ -272,7 +272,9 @@ def batch_delete(
     image_ids = list(dict.fromkeys(image_ids))
     outcomes = bulk.Outcomes()
     for chunk in bulk.chunks(image_ids, bulk.SLICE):
-        removed = bulk.remove(session, chunk, principal.actor, force=force)
+        removed = bulk.remove(
+            session, chunk, principal.actor, force=force, held_files=publication_files.of_images
+        )
         session.commit()
         for key in removed.files:
             storage.delete(key)
