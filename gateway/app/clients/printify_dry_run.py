@@ -21,17 +21,9 @@ class DryRunPrintify(PrintifyClient):
         super().__init__(config, pacer, None)
         self.recorded: list[dict[str, Any]] = []
 
-    def _exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        bucket: str | None = None,
-        json: object = None,
-        params: dict[str, Any] | None = None,
-        upload: bool = False,
-        repeatable: bool = False,
-    ) -> Any:
+    def _exchange(self, method: str, path: str, *, json: object = None, **_: object) -> Any:
+        """Record the call instead of sending it; pacing, retries and query parameters do not
+        apply to a call that is never made."""
         if method == "GET":
             raise PrintifyUnavailable("dry run: Printify is not asked anything", status=0)
         self.recorded.append(
