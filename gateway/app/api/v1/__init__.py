@@ -1,7 +1,8 @@
 """The API's resources: one flask-restx Namespace per resource, served as v1 and as v2.
 
-v2 (`/api/v2`) serves these same namespaces; where the versions differ (errors, pagination,
-required Idempotency-Key) a resource asks `versioning.is_v2()`, and `api.spec` documents it.
+v2 (`/api/v2`) serves these same namespaces; where the versions differ for a resource (lists,
+links) it answers through `api.representation`, errors differ in `errors`, the required
+Idempotency-Key in `idempotency`, and `api.spec` documents each version.
 """
 
 from __future__ import annotations

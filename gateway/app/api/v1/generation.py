@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource, fields
 from gateway.app import context as app_context
 from gateway.app.accounts import quotas
 from gateway.app.api import common, spec
+from gateway.app.api.representation import current as representation
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation_context
@@ -45,7 +46,7 @@ def accepted(job_id: str) -> dict[str, str]:
     return {
         "job_id": job_id,
         "status": "pending",
-        "status_url": common.api_url(f"/jobs/{job_id}"),
+        "status_url": representation().url(f"/jobs/{job_id}"),
         "websocket_url": f"{ws_base}/ws/jobs/{job_id}",
     }
 

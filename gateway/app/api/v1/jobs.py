@@ -8,8 +8,9 @@ from flask import request
 from flask_restx import Namespace, Resource
 
 from gateway.app import validation as v
-from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.representation import Listing
+from gateway.app.api.representation import current as representation
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
@@ -50,11 +51,20 @@ class JobList(Resource):
     def get(self) -> dict:
         """List jobs, newest first (v2: by cursor)."""
         status = request.args.get("status")
-        if versioning.is_v2():
-            statement = service.jobs_query(status=status)
-            return common.cursor_page(service.BY_CREATED, statement, _present_jobs)
-        limit = common.page_size()
-        return {"items": _present_jobs(service.list_jobs(db.session, status=status, limit=limit))}
+        return representation().listed(
+            Listing(
+                keyset=service.BY_CREATED,
+                query=lambda: service.jobs_query(status=status),
+                present=_present_jobs,
+                legacy=lambda: {"items": _present_jobs(_newest_jobs(status))},
+            )
+        )
+
+
+def _newest_jobs(status: str | None) -> list[GenerationJob]:
+    """v1's list: the newest `limit` jobs."""
+    limit = common.page_size()
+    return service.list_jobs(db.session, status=status, limit=limit)
 
 
 def _present_jobs(jobs: Sequence[GenerationJob]) -> list[dict]:

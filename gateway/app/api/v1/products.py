@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
 
-from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.representation import Listing
+from gateway.app.api.representation import current as representation
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
@@ -39,20 +40,26 @@ class Products(Resource):
     @api_access("products.list")
     def get(self) -> dict:
         """Products published through the gateway, newest first (v2: by cursor)."""
-        if versioning.is_v2():
-            return common.cursor_page(
-                publications.BY_CREATED,
-                publications.publications_query(status=PublicationStatus.PUBLISHED),
-                lambda rows: [presenter.product_dict(row) for row in rows],
+        return representation().listed(
+            Listing(
+                keyset=publications.BY_CREATED,
+                query=lambda: publications.publications_query(status=PublicationStatus.PUBLISHED),
+                present=lambda rows: [presenter.product_dict(row) for row in rows],
+                legacy=_product_page,
             )
-        page = publications.list_publications(
-            db.session,
-            status=PublicationStatus.PUBLISHED,
-            page=common.page_number(),
-            per_page=common.page_size(),
         )
-        items = [
-            presenter.product_dict(publications.get(db.session, item["publication_id"]))
-            for item in page["items"]
-        ]
-        return {**page, "items": items}
+
+
+def _product_page() -> dict:
+    """v1's products: a page of published publications, each as its product."""
+    page = publications.list_publications(
+        db.session,
+        status=PublicationStatus.PUBLISHED,
+        page=common.page_number(),
+        per_page=common.page_size(),
+    )
+    items = [
+        presenter.product_dict(publications.get(db.session, item["publication_id"]))
+        for item in page["items"]
+    ]
+    return {**page, "items": items}

@@ -12,8 +12,9 @@ from flask import Response, request
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
-from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.representation import Listing
+from gateway.app.api.representation import current as representation
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
@@ -91,18 +92,19 @@ class Publications(Resource):
         if image_id is not None and not v.looks_like_id(image_id):
             raise v.ValidationFailed("image_id is not an id", {"image_id": "is not an id"})
         status = request.args.get("status") or None
-        if versioning.is_v2():
-            return common.cursor_page(
-                publications.BY_CREATED,
-                publications.publications_query(status=status, image_id=image_id),
-                lambda rows: [presenter.to_dict(row) for row in rows],
+        return representation().listed(
+            Listing(
+                keyset=publications.BY_CREATED,
+                query=lambda: publications.publications_query(status=status, image_id=image_id),
+                present=lambda rows: [presenter.to_dict(row) for row in rows],
+                legacy=lambda: publications.list_publications(
+                    db.session,
+                    status=status,
+                    image_id=image_id,
+                    page=common.page_number(),
+                    per_page=common.page_size(),
+                ),
             )
-        return publications.list_publications(
-            db.session,
-            status=status,
-            image_id=image_id,
-            page=common.page_number(),
-            per_page=common.page_size(),
         )
 
 

@@ -6,11 +6,14 @@ and refreshed (which asks Printify, and may make and delete a throwaway draft) w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
-from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.representation import Listing
+from gateway.app.api.representation import current as representation
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
@@ -21,6 +24,7 @@ from gateway.app.publishing import cost_refresh, pricing
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
 from gateway.app.publishing.context import current as context
+from gateway.app.publishing.models import ProductTemplate
 from gateway.app.publishing.pricing_rules import (
     DEFAULT_ROUND_TO_CENTS,
     MAX_MARKUP_PERCENT,
@@ -213,6 +217,10 @@ template_list = templates_ns.model(
 t = schemas.register(templates_ns)
 
 
+def _present_templates(rows: Sequence[ProductTemplate]) -> list[dict]:
+    return [product_templates.to_dict(row) for row in rows]
+
+
 @templates_ns.route("")
 class Templates(Resource):
     @templates_ns.response(200, "Every template", template_list)
@@ -220,17 +228,16 @@ class Templates(Resource):
     @api_access("templates.list")
     def get(self) -> dict:
         """List product templates (v1: all, by name; v2: newest first, by cursor)."""
-        if versioning.is_v2():
-            return common.cursor_page(
-                product_templates.BY_CREATED,
-                product_templates.templates_query(),
-                lambda rows: [product_templates.to_dict(row) for row in rows],
+        return representation().listed(
+            Listing(
+                keyset=product_templates.BY_CREATED,
+                query=product_templates.templates_query,
+                present=_present_templates,
+                legacy=lambda: {
+                    "items": _present_templates(product_templates.list_all(db.session))
+                },
             )
-        return {
-            "items": [
-                product_templates.to_dict(row) for row in product_templates.list_all(db.session)
-            ]
-        }
+        )
 
     @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @templates_ns.expect(template_input)

@@ -7,12 +7,15 @@ subscription answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import request
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import validation as v
-from gateway.app import versioning
 from gateway.app.api import common, spec
+from gateway.app.api.representation import Listing
+from gateway.app.api.representation import current as representation
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
@@ -161,14 +164,18 @@ class WebhookList(Resource):
     @api_access("webhooks.list")
     def get(self) -> dict:
         """List webhook subscriptions, newest first (v2: by cursor)."""
-        if versioning.is_v2():
-            return common.cursor_page(
-                service.SUBSCRIPTIONS_BY_CREATED,
-                service.subscriptions_query(_owner()),
-                lambda rows: [presenter.to_dict(subscription) for subscription in rows],
+        return representation().listed(
+            Listing(
+                keyset=service.SUBSCRIPTIONS_BY_CREATED,
+                query=lambda: service.subscriptions_query(_owner()),
+                present=_present_subscriptions,
+                legacy=lambda: {
+                    "items": _present_subscriptions(
+                        service.list_subscriptions(db.session, _owner())
+                    )
+                },
             )
-        found = service.list_subscriptions(db.session, _owner())
-        return {"items": [presenter.to_dict(subscription) for subscription in found]}
+        )
 
     @ns.expect(create_model)
     @ns.doc(params=schemas.IDEMPOTENCY_DOC)
@@ -273,15 +280,28 @@ class Deliveries(Resource):
         status = request.args.get("status") or None
         if status is not None:
             v.choice(status, "status", DELIVERY_STATUSES)
-        if versioning.is_v2():
-            return common.cursor_page(
-                service.BY_SEQUENCE,
-                service.deliveries_query(subscription, status=status),
-                lambda rows: _present_deliveries(service.with_attempts(db.session, rows)),
+        return representation().listed(
+            Listing(
+                keyset=service.BY_SEQUENCE,
+                query=lambda: service.deliveries_query(subscription, status=status),
+                present=lambda rows: _present_deliveries(service.with_attempts(db.session, rows)),
+                legacy=lambda: {
+                    "items": _present_deliveries(_newest_deliveries(subscription, status))
+                },
             )
-        limit = common.page_size()
-        found = service.list_deliveries(db.session, subscription, limit=limit, status=status)
-        return {"items": _present_deliveries(found)}
+        )
+
+
+def _present_subscriptions(found: Sequence[WebhookSubscription]) -> list[dict]:
+    return [presenter.to_dict(subscription) for subscription in found]
+
+
+def _newest_deliveries(
+    subscription: WebhookSubscription, status: str | None
+) -> list[tuple[WebhookDelivery, list]]:
+    """v1's delivery log: the newest `limit` deliveries with their attempts."""
+    limit = common.page_size()
+    return service.list_deliveries(db.session, subscription, limit=limit, status=status)
 
 
 def _present_deliveries(found: list[tuple[WebhookDelivery, list]]) -> list[dict]:
