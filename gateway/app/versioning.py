@@ -1,7 +1,8 @@
 """API versions: which one a request speaks, and the deprecation notice v1 answers carry.
 
-v2 serves the same resources through the same service layer; what differs by version (error
-bodies, pagination, required Idempotency-Key) asks `is_v2()` here, the one place the rule lives.
+v2 serves the same resources through the same service layer; what differs by version asks
+`is_v2()` in one place each: `api.representation` (lists and links), `errors` (error bodies) and
+`idempotency` (the required Idempotency-Key).
 v1 keeps working until its sunset date, and every v1 answer says so: `Deprecation` (RFC 9745),
 `Sunset` (RFC 8594) and a `Link` to the same resource in v2 (`successor-version`).
 """

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, make_response, request
 from flask_restx import Model
 
 from gateway.app import context as app_context
-from gateway.app import json_text, pagination, versioning
+from gateway.app import json_text, pagination
 from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
-from gateway.app.generation import context as generation_context
-from gateway.app.generation.context import GenerationContext
-from gateway.app.pagination import Keyset
-from gateway.app.query_args import bool_arg as bool_arg
 from gateway.app.query_args import int_arg
-from gateway.app.settings import Settings
 
 AUTHORIZATIONS = {
     "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -66,46 +61,8 @@ def output_json(data: Any, code: int, headers: Mapping[str, str] | None = None) 
     return response
 
 
-def settings() -> Settings:
-    return app_context.settings()
-
-
-def generation() -> GenerationContext:
-    return generation_context.current()
-
-
-def enqueue_generation(job_id: str) -> None:
-    generation_context.enqueue(job_id)
-
-
 def base_url() -> str:
     return app_context.settings().resolved_base_url
-
-
-def api_url(path: str) -> str:
-    """An absolute URL to `path` in the API version this request speaks."""
-    version = 2 if versioning.is_v2() else 1
-    return f"{base_url()}/api/v{version}{path}"
-
-
-def cursor_page(
-    keyset: Keyset,
-    statement: Any,
-    present: Callable[[Sequence[Any]], list[Any]],
-    *,
-    rows: bool = False,
-) -> dict[str, Any]:
-    """v2's list answer: `{items, next_cursor}` for `?limit=&cursor=` over `statement` (a
-    select of columns with `rows`: see `Keyset.page`)."""
-    if "page" in request.args:
-        raise ValidationFailed(
-            "v2 pages with cursor, not page", {"page": "use cursor (next_cursor of a page)"}
-        )
-    limit = page_size()
-    found, next_cursor = keyset.page(
-        db.session, statement, limit=limit, cursor=request.args.get("cursor") or None, rows=rows
-    )
-    return {"items": present(found), "next_cursor": next_cursor}
 
 
 def page_size() -> int:

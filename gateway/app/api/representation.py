@@ -14,8 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
+
 from gateway.app import versioning
 from gateway.app.api import common
+from gateway.app.errors import ValidationFailed
+from gateway.app.extensions import db
 from gateway.app.pagination import Keyset
 
 
@@ -55,14 +59,26 @@ class V1(Representation):
 
 
 class V2(Representation):
-    """v2: every list is `{items, next_cursor}`, paged by `?limit=&cursor=`."""
+    """v2: every list is `{items, next_cursor}`, paged by `?limit=&cursor=` over the listing's
+    query (a select of columns with `rows`: see `Keyset.page`); `page` is refused."""
 
     version = 2
 
     def listed(self, listing: Listing) -> dict[str, Any]:
-        return common.cursor_page(
-            listing.keyset, listing.query(), listing.present, rows=listing.rows
+        statement = listing.query()
+        if "page" in request.args:
+            raise ValidationFailed(
+                "v2 pages with cursor, not page", {"page": "use cursor (next_cursor of a page)"}
+            )
+        limit = common.page_size()
+        found, next_cursor = listing.keyset.page(
+            db.session,
+            statement,
+            limit=limit,
+            cursor=request.args.get("cursor") or None,
+            rows=listing.rows,
         )
+        return {"items": listing.present(found), "next_cursor": next_cursor}
 
 
 VERSIONS: dict[int, Representation] = {1: V1(), 2: V2()}

@@ -17,12 +17,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from gateway.app import context as app_context
 from gateway.app import versioning
-from gateway.app.api import common
-from gateway.app.api.v1.publishing import context as publishing_context
-from gateway.app.api.v1.publishing import enqueue as enqueue_publication
 from gateway.app.errors import Forbidden, GatewayError, IpRisk, ValidationFailed
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.generation import service as generation
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import GENERATE_FIELDS, parse_edit, parse_generate
@@ -32,6 +31,7 @@ from gateway.app.images.models import Image
 from gateway.app.images.print_quality import judge_body
 from gateway.app.images.states import ImageStatus, can_move
 from gateway.app.listings import service as listings
+from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import presenter as publication_presenter
 from gateway.app.publishing import service as publications
 from gateway.app.publishing import templates as product_templates
@@ -77,7 +77,7 @@ def _publishing_context(
     image: Image, form: PublishForm | None, refusal: str | None
 ) -> dict[str, Any]:
     """Readiness at every template, the image's publications, and what the operator may do."""
-    context = publishing_context()
+    context = publishing_context.current()
     templates = product_templates.list_all(db.session)
     return {
         "previews": preview_panels(image, templates),
@@ -153,7 +153,7 @@ def review_metadata(image_id: str) -> ResponseReturnValue:
         # The form's tags are comma-separated; the service takes them as a list.
         listed = {**changes, "tags": changes["tags"].split(",")}
         image = review.update_metadata(
-            db.session, image_id, listed, principal(), screen=common.settings().ip_screen
+            db.session, image_id, listed, principal(), screen=app_context.settings().ip_screen
         )
     except ValidationFailed as error:
         db.session.rollback()
@@ -188,7 +188,7 @@ def review_metadata_draft(image_id: str) -> ResponseReturnValue:
     errors: dict[str, str] = {}
     values = None
     try:
-        draft = listings.draft_listing(db.session, image_id, body, common.settings().ip_screen)
+        draft = listings.draft_listing(db.session, image_id, body, app_context.settings().ip_screen)
         values = {**draft.to_dict(), "tags": ", ".join(draft.tags)}
     except GatewayError as error:
         errors = {"form": error.message}
@@ -213,8 +213,8 @@ def review_metadata_draft(image_id: str) -> ResponseReturnValue:
 
 def _regeneration(image: Image) -> GenerationJob:
     """The same request again with a new seed; an edit's child repeats the edit of its parent."""
-    settings = common.settings()
-    context = common.generation()
+    settings = app_context.settings()
+    context = generation_context.current()
     requester = generation.Requester(actor=principal().actor)
     params = image.params or {}
     kind = _repeatable(image)
@@ -224,7 +224,7 @@ def _regeneration(image: Image) -> GenerationJob:
             body["backend"] = image.backend
         edit = parse_edit(body, settings)
         return generation.submit_edit(
-            db.session, context.registry, common.enqueue_generation, edit, requester
+            db.session, context.registry, generation_context.enqueue, edit, requester
         )
     if kind is None:
         raise ValidationFailed(
@@ -235,7 +235,7 @@ def _regeneration(image: Image) -> GenerationJob:
     return generation.submit_generation(
         db.session,
         context.registry,
-        common.enqueue_generation,
+        generation_context.enqueue,
         parse_generate(body, settings),
         requester,
     )
@@ -245,11 +245,15 @@ def _edit(image: Image) -> GenerationJob:
     """A job applying the form's instruction to `image`; its results become children of it."""
     edit = parse_edit(
         {"image_id": image.id, "instruction": request.form.get("instruction", "")},
-        common.settings(),
+        app_context.settings(),
     )
     requester = generation.Requester(actor=principal().actor)
     return generation.submit_edit(
-        db.session, common.generation().registry, common.enqueue_generation, edit, requester
+        db.session,
+        generation_context.current().registry,
+        generation_context.enqueue,
+        edit,
+        requester,
     )
 
 
@@ -317,11 +321,11 @@ def review_publish(image_id: str) -> ResponseReturnValue:
     try:
         publication = publications.publish(
             db.session,
-            publishing_context(),
+            publishing_context.current(),
             image_id,
             form.body(),
             principal(),
-            enqueue_publication,
+            publishing_context.enqueue,
         )
     except GatewayError as error:
         db.session.rollback()
@@ -343,7 +347,11 @@ def retry_publication(publication_id: str) -> Response:
     image_id = publication.image_id
     try:
         publications.retry(
-            db.session, publishing_context(), publication_id, principal(), enqueue_publication
+            db.session,
+            publishing_context.current(),
+            publication_id,
+            principal(),
+            publishing_context.enqueue,
         )
     except GatewayError as error:
         db.session.rollback()
@@ -359,7 +367,9 @@ def unpublish_publication(publication_id: str) -> Response:
     publication = publications.get(db.session, publication_id)
     image_id = publication.image_id
     try:
-        publications.unpublish(db.session, publishing_context(), publication_id, principal())
+        publications.unpublish(
+            db.session, publishing_context.current(), publication_id, principal()
+        )
     except GatewayError as error:
         db.session.rollback()
         flash(f"Unpublish failed: {error.message}", "error")

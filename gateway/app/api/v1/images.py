@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from flask import Response, redirect, request
 from flask_restx import Namespace, Resource
 from werkzeug.http import quote_etag
 
+from gateway.app import context as app_context
 from gateway.app import validation as v
-from gateway.app import versioning
 from gateway.app.api import common, spec
-from gateway.app.api.v1 import publishing as publishing_api
+from gateway.app.api.representation import Listing
+from gateway.app.api.representation import current as representation
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
+from gateway.app.generation import context as generation_context
 from gateway.app.idempotency import idempotent
 from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
@@ -22,8 +27,10 @@ from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.quality import PrintTargets
 from gateway.app.imaging.storage import IMMUTABLE_CACHE_CONTROL
 from gateway.app.listings import service as listings
+from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import print_targets
 from gateway.app.publishing import service as publishing
+from gateway.app.query_args import bool_arg
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
 
@@ -76,13 +83,21 @@ def _refuse_unknown_or_repeated_fields() -> None:
 
 def _print_targets() -> PrintTargets:
     """The products images are judged against, loaded once per call."""
-    return print_targets.load(db.session, common.settings())
+    return print_targets.load(db.session, app_context.settings())
 
 
 def _detail(image_id: str) -> dict:
     image = service.get(db.session, image_id)
-    body = presenter.detail(db.session, image, common.api_url(""))
+    body = presenter.detail(db.session, image, representation().url(""))
     return judge_body(body, _print_targets())
+
+
+def _image_page(query: ImageQuery, present: Callable[[Sequence[Any]], list[dict]]) -> dict:
+    """v1's image list: a numbered page with the total."""
+    per_page = common.page_size()
+    page = common.page_number()
+    items, total = service.list_page(db.session, query, page=page, per_page=per_page)
+    return {"items": present(items), "total": total, "page": page, "per_page": per_page}
 
 
 @ns.route("")
@@ -123,28 +138,25 @@ class ImageList(Resource):
             status=request.args.get("status") or None,
             q=v.clean_text(request.args.get("q"), "q", max_length=200) or None,
             backend=request.args.get("backend") or None,
-            has_duplicates=common.bool_arg("has_duplicates"),
-            has_warnings=common.bool_arg("has_warnings"),
+            has_duplicates=bool_arg("has_duplicates"),
+            has_warnings=bool_arg("has_warnings"),
             risk=request.args.get("risk"),
             soft_below_width=targets.widest,
         )
-        base = common.api_url("")
-        if versioning.is_v2():
-            return common.cursor_page(
-                service.BY_CREATED,
-                service.filtered(query, rows=True),
-                lambda rows: [judge_body(presenter.summary(row, base), targets) for row in rows],
+        base = representation().url("")
+
+        def present(rows: Sequence[Any]) -> list[dict]:
+            return [judge_body(presenter.summary(row, base), targets) for row in rows]
+
+        return representation().listed(
+            Listing(
+                keyset=service.BY_CREATED,
+                query=lambda: service.filtered(query, rows=True),
+                present=present,
+                legacy=lambda: _image_page(query, present),
                 rows=True,
             )
-        per_page = common.page_size()
-        page = common.page_number()
-        items, total = service.list_page(db.session, query, page=page, per_page=per_page)
-        return {
-            "items": [judge_body(presenter.summary(row, base), targets) for row in items],
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-        }
+        )
 
     @ns.doc(params={**UPLOAD_FORM, **schemas.IDEMPOTENCY_DOC})
     @ns.response(201, "Stored, pending review", m["Image"])
@@ -161,7 +173,7 @@ class ImageList(Resource):
             raise ValidationFailed("a file is required", {"file": "is required"})
         image = uploads.store_upload(
             db.session,
-            common.generation(),
+            generation_context.current(),
             upload.read(),
             filename=upload.filename,
             form=request.form,
@@ -190,7 +202,7 @@ class ImageItem(Resource):
             image_id,
             common.json_body(),
             require_principal(),
-            screen=common.settings().ip_screen,
+            screen=app_context.settings().ip_screen,
         )
         return _detail(image_id)
 
@@ -200,9 +212,13 @@ class ImageItem(Resource):
     @api_access("images.delete")
     def delete(self, image_id: str) -> tuple[str, int]:
         """Delete an image (its files go when no other image shares them)."""
-        force = bool(common.bool_arg("force"))
+        force = bool(bool_arg("force"))
         review.delete(
-            db.session, common.generation().storage, image_id, require_principal(), force=force
+            db.session,
+            generation_context.current().storage,
+            image_id,
+            require_principal(),
+            force=force,
         )
         return "", 204
 
@@ -228,7 +244,7 @@ class ImageFile(Resource):
         checks."""
         variant = v.choice(request.args.get("variant", "original"), "variant", presenter.VARIANTS)
         image = service.get(db.session, image_id)
-        context = common.generation()
+        context = generation_context.current()
         key, mime = uploads.stored_variant(context, image, variant)
         filename = f"{image.id}-{variant}"
         expires_in = context.settings.storage_presign_seconds
@@ -262,17 +278,17 @@ class Publish(Resource):
         """Publish an approved image with a product template (a durable, paced background job)."""
         publication = publishing.publish(
             db.session,
-            publishing_api.context(),
+            publishing_context.current(),
             image_id,
             common.json_body(),
             require_principal(),
-            publishing_api.enqueue,
+            publishing_context.enqueue,
         )
         return {
             "publication_id": publication.id,
             "status": publication.status,
             "dry_run": publication.dry_run,
-            "status_url": common.api_url(f"/publications/{publication.id}"),
+            "status_url": representation().url(f"/publications/{publication.id}"),
             "readiness": publication.readiness,
         }, 202
 
@@ -315,7 +331,7 @@ class Reject(Resource):
             image_id,
             require_principal(),
             reason=body.get("reason"),
-            reasons=common.settings().reject_reasons,
+            reasons=app_context.settings().reject_reasons,
             note=body.get("note"),
             base_url=common.base_url(),
         )
@@ -348,5 +364,5 @@ class ListingDraft(Resource):
         (and the template's product kind); protected terms, stop words and markup are left out."""
         body = common.body_of(m["ListingDraftRequest"])
         return listings.draft_listing(
-            db.session, image_id, body, common.settings().ip_screen
+            db.session, image_id, body, app_context.settings().ip_screen
         ).to_dict()

@@ -23,20 +23,11 @@ from gateway.app.idempotency import idempotent
 from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import presenter, publication_files
 from gateway.app.publishing import service as publications
-from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.models import Publication
 from gateway.app.publishing.states import PublicationStatus
 from gateway.app.security import api_access, require_principal
 
 PRINT_FILE_TOKEN_SECONDS = 7 * 24 * 3600
-
-
-def context() -> PublishingContext:
-    return publishing_context.current()
-
-
-def enqueue(publication_id: str) -> None:
-    publishing_context.enqueue(publication_id)
 
 
 publications_ns = Namespace("publications", description="Publishing jobs, one per image")
@@ -128,7 +119,11 @@ class PublicationRetry(Resource):
     def post(self, publication_id: str) -> tuple[dict, int]:
         """Retry a failed publication from the last step Printify confirmed."""
         publication = publications.retry(
-            db.session, context(), publication_id, require_principal(), enqueue
+            db.session,
+            publishing_context.current(),
+            publication_id,
+            require_principal(),
+            publishing_context.enqueue,
         )
         return presenter.to_dict(publication), 202
 
@@ -143,7 +138,7 @@ class PublicationUnpublish(Resource):
     def post(self, publication_id: str) -> dict:
         """Take a published product down (Printify unpublish + delete); the image is approved again."""
         publication = publications.unpublish(
-            db.session, context(), publication_id, require_principal()
+            db.session, publishing_context.current(), publication_id, require_principal()
         )
         return presenter.to_dict(publication)
 
@@ -160,10 +155,10 @@ class PublicationPrintFile(Resource):
         """The print file, for Printify's URL upload; needs the signed token instead of a key."""
         token = request.args.get("token", "")
         granted = publication_files.publication_for_token(
-            context(), token, PRINT_FILE_TOKEN_SECONDS
+            publishing_context.current(), token, PRINT_FILE_TOKEN_SECONDS
         )
         publication = db.session.get(Publication, publication_id) if granted else None
         if granted != publication_id or publication is None or not publication.print_key:
             raise NotFound("print file not found")
-        data = context().storage.get(publication.print_key)
+        data = publishing_context.current().storage.get(publication.print_key)
         return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
