@@ -1,0 +1,97 @@
+"""The import layers of docs/architecture.md, read from the source with `ast`.
+
+Entry layers (api, ui, cli) sit on the features' services and contexts; nothing below them
+imports an entry layer, the UI and CLI never borrow the API's helpers, and clients know no
+feature. Handles are read through typed accessors in `context.py` modules, not by string.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parent.parent / "gateway" / "app"
+ENTRY_LAYERS = {"api", "ui", "cli"}
+FEATURES = {
+    "accounts",
+    "audit",
+    "events",
+    "generation",
+    "images",
+    "listings",
+    "operations",
+    "publishing",
+    "review",
+    "webhooks",
+}
+MAX_EXTENSION_LOOKUPS = 3
+EXTENSION_LOOKUP = re.compile(r"current_app\.extensions\[")
+
+
+def _modules() -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """Every module of gateway/app (migrations aside) with its path parts under it."""
+    for path in sorted(APP.rglob("*.py")):
+        parts = path.relative_to(APP).parts
+        if parts[0] != "migrations":
+            yield path, parts
+
+
+def _imported(path: Path) -> set[str]:
+    """The gateway.app modules `path` imports (and the names it takes from a package)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("gateway.app.")}
+
+
+def _packages(names: set[str]) -> set[str]:
+    return {name.split(".")[2] for name in names}
+
+
+def _offenders(layer: str, forbidden: set[str]) -> list[str]:
+    return [
+        f"{path.relative_to(APP)} imports {sorted(_packages(_imported(path)) & forbidden)}"
+        for path, parts in _modules()
+        if parts[0] == layer and _packages(_imported(path)) & forbidden
+    ]
+
+
+@pytest.mark.parametrize("layer", ["ui", "cli"])
+def test_the_ui_and_the_cli_never_import_the_api(layer):
+    assert _offenders(layer, {"api"}) == []
+
+
+def test_nothing_below_the_entry_layers_imports_them():
+    offenders = [
+        f"{path.relative_to(APP)} imports {sorted(_packages(_imported(path)) & ENTRY_LAYERS)}"
+        for path, parts in _modules()
+        if parts[0] not in ENTRY_LAYERS
+        and parts != ("__init__.py",)
+        and _packages(_imported(path)) & ENTRY_LAYERS
+    ]
+    assert offenders == []
+
+
+def test_clients_know_no_feature():
+    assert _offenders("clients", FEATURES) == []
+
+
+def test_handles_are_read_through_accessors():
+    lookups = [
+        f"{path.relative_to(APP)}:{number}"
+        for path in sorted(APP.rglob("*.py"))
+        if path.name not in {"context.py", "extensions.py"}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if EXTENSION_LOOKUP.search(line)
+    ]
+    assert len(lookups) <= MAX_EXTENSION_LOOKUPS, (
+        f"read app handles through a context.py accessor, not current_app.extensions: {lookups}"
+    )
