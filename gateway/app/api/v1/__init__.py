@@ -22,7 +22,7 @@ from gateway.app.api.v1 import (
     operations,
     previews,
     products,
-    publishing,
+    publications,
     templates,
     webhooks,
 )
@@ -37,7 +37,7 @@ NAMESPACES: tuple[Namespace, ...] = (
     operations.ns,
     webhooks.ns,
     templates.templates_ns,
-    publishing.publications_ns,
+    publications.publications_ns,
     products.products_ns,
     catalog.catalog_ns,
 )
