@@ -109,9 +109,13 @@ def decide(
     for chunk in chunks(image_ids):
         moved: set[str] = set()
         for source in sorted(sources(target, is_admin=is_admin)):
+            # Only the ids no earlier source state moved: most of a chunk moves at the first.
+            waiting = [image_id for image_id in chunk if image_id not in moved]
+            if not waiting:
+                break
             statement = (
                 update(IMAGES)
-                .where(IMAGES.c.id.in_(chunk), IMAGES.c.status == source)
+                .where(IMAGES.c.id.in_(waiting), IMAGES.c.status == source)
                 .values(review)
                 .returning(IMAGES.c.id)
             )
