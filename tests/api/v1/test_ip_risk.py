@@ -16,7 +16,8 @@ from gateway.app.accounts import service as accounts
 from gateway.app.audit.models import AuditEntry
 from gateway.app.audit.service import SYSTEM
 from gateway.app.extensions import db
-from tests.conftest import ALL_SCOPES, TEE_TEMPLATE, _build_app, artwork, make_settings
+from tests.conftest import ALL_SCOPES, TEE_TEMPLATE, artwork, make_settings
+from tests.support import running_app
 
 OFFLINE_TEMPLATE = {**TEE_TEMPLATE, "placeholder": {"width": 900, "height": 1080}}
 
@@ -129,12 +130,8 @@ def refusing_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = make_settings(
         tmp_path_factory.mktemp("refuse"), IP_RISK_POLICY="refuse", IP_RISK_TERMS_FILE=str(terms)
     )
-    application = _build_app(settings)
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    application.extensions["generation"].engine.dispose()
+    with running_app(settings) as application:
+        yield application
 
 
 def test_the_refuse_policy_refuses_a_flagged_generate_or_edit(refusing_app):
