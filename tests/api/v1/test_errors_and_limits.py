@@ -74,6 +74,28 @@ def test_unknown_api_paths_are_a_json_404(client, admin_headers, path):
     assert body["request_id"] == response.headers["X-Request-ID"]
 
 
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/images", "has_duplicates"),
+        ("/images", "has_warnings"),
+        ("/images", "risk"),
+        ("/jobs", "status"),
+        ("/publications", "status"),
+        ("/images/img_x/file", "variant"),
+    ],
+)
+def test_an_empty_typed_query_parameter_is_refused_not_read_as_any(
+    client, admin_headers, version, path, parameter
+):
+    response = client.get(f"/api/v{version}{path}?{parameter}=", headers=admin_headers)
+    assert response.status_code == 400
+    body = response.get_json()
+    named = body["details"]["fields"] if version == 1 else [e["field"] for e in body["errors"]]
+    assert parameter in named
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -175,6 +175,9 @@ def test_list_paginates_newest_first_with_total_page_and_per_page(client, admin_
         ("status=pendingapproved", "status"),
         ("has_duplicates=maybe", "has_duplicates"),
         ("has_warnings=2", "has_warnings"),
+        ("has_warnings=", "has_warnings"),
+        ("has_duplicates=", "has_duplicates"),
+        ("risk=", "risk"),
         ("q=%3Cscript%3E", "q"),
     ],
 )

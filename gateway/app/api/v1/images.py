@@ -30,7 +30,7 @@ from gateway.app.listings import service as listings
 from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import print_targets
 from gateway.app.publishing import service as publishing
-from gateway.app.query_args import bool_arg
+from gateway.app.query_args import bool_arg, choice_arg
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
 
@@ -140,7 +140,7 @@ class ImageList(Resource):
             backend=request.args.get("backend") or None,
             has_duplicates=bool_arg("has_duplicates"),
             has_warnings=bool_arg("has_warnings"),
-            risk=request.args.get("risk"),
+            risk=choice_arg("risk", service.RISK_KINDS),
             soft_below_width=targets.widest,
         )
         base = representation().url("")
@@ -242,7 +242,7 @@ class ImageFile(Resource):
         """The image file: its bytes (content-addressed, so cacheable forever), or with S3
         storage a redirect to a time-limited presigned URL, handed out only after the access
         checks."""
-        variant = v.choice(request.args.get("variant", "original"), "variant", presenter.VARIANTS)
+        variant = choice_arg("variant", presenter.VARIANTS, "original")
         image = service.get(db.session, image_id)
         context = generation_context.current()
         key, mime = uploads.stored_variant(context, image, variant)

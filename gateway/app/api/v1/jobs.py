@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import request
 from flask_restx import Namespace, Resource
 
 from gateway.app import validation as v
@@ -19,6 +18,7 @@ from gateway.app.generation import service
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
 from gateway.app.idempotency import idempotent
+from gateway.app.query_args import choice_arg
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace("jobs", description="Generation jobs")
@@ -50,7 +50,7 @@ class JobList(Resource):
     @api_access("jobs.list")
     def get(self) -> dict:
         """List jobs, newest first (v2: by cursor)."""
-        status = request.args.get("status")
+        status = choice_arg("status", [str(s) for s in JobStatus])
         return representation().listed(
             Listing(
                 keyset=service.BY_CREATED,

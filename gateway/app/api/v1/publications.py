@@ -25,6 +25,7 @@ from gateway.app.publishing import presenter, publication_files
 from gateway.app.publishing import service as publications
 from gateway.app.publishing.models import Publication
 from gateway.app.publishing.states import PublicationStatus
+from gateway.app.query_args import choice_arg
 from gateway.app.security import api_access, require_principal
 
 PRINT_FILE_TOKEN_SECONDS = 7 * 24 * 3600
@@ -82,7 +83,7 @@ class Publications(Resource):
         image_id = request.args.get("image_id")
         if image_id is not None and not v.looks_like_id(image_id):
             raise v.ValidationFailed("image_id is not an id", {"image_id": "is not an id"})
-        status = request.args.get("status") or None
+        status = choice_arg("status", [s.value for s in PublicationStatus])
         return representation().listed(
             Listing(
                 keyset=publications.BY_CREATED,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import request
 from flask_restx import Namespace, Resource, fields
 
-from gateway.app import validation as v
 from gateway.app.api import common, spec
 from gateway.app.api.representation import Listing
 from gateway.app.api.representation import current as representation
@@ -22,6 +20,7 @@ from gateway.app.errors import NotFound
 from gateway.app.events.service import EVENT_TYPES
 from gateway.app.extensions import db
 from gateway.app.idempotency import idempotent
+from gateway.app.query_args import choice_arg
 from gateway.app.security import api_access, require_principal
 from gateway.app.webhooks import context as webhook_context
 from gateway.app.webhooks import presenter, samples, service
@@ -277,9 +276,7 @@ class Deliveries(Resource):
     def get(self, webhook_id: str) -> dict:
         """The delivery log: status, attempts, response codes and excerpts (v2: by cursor)."""
         subscription = _subscription(webhook_id)
-        status = request.args.get("status") or None
-        if status is not None:
-            v.choice(status, "status", DELIVERY_STATUSES)
+        status = choice_arg("status", DELIVERY_STATUSES)
         return representation().listed(
             Listing(
                 keyset=service.BY_SEQUENCE,
