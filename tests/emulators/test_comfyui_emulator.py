@@ -356,14 +356,11 @@ def _upload_source(emulator: EmulatorProcess, name: str, size: tuple[int, int]) 
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("factor", [2, 4])
-def test_the_upscale_workflow_saves_the_source_enlarged_by_its_factor(
-    emulator: EmulatorProcess, factor: int
-) -> None:
-    _upload_source(emulator, "up.png", (40, 30))
-    graph = build_workflow(
+def _upscale_graph(job_id: str, factor: int) -> dict:
+    """The upscale workflow for a source uploaded as `up.png`, enlarging it by `factor`."""
+    return build_workflow(
         GenerationRequest(
-            job_id="up",
+            job_id=job_id,
             prompt="p",
             width=8,
             height=8,
@@ -373,6 +370,14 @@ def test_the_upscale_workflow_saves_the_source_enlarged_by_its_factor(
         ),
         source_image_name="up.png",
     )
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_the_upscale_workflow_saves_the_source_enlarged_by_its_factor(
+    emulator: EmulatorProcess, factor: int
+) -> None:
+    _upload_source(emulator, "up.png", (40, 30))
+    graph = _upscale_graph("up", factor)
     entry = finished(emulator, queue(emulator, graph).json()["prompt_id"])
     [saved] = entry["outputs"]["5"]["images"]
     png = requests.get(f"{emulator.url}/view", params=saved, timeout=5)
@@ -386,18 +391,7 @@ def test_the_upscale_workflow_saves_the_source_enlarged_by_its_factor(
 
 def test_an_upscale_graph_is_validated_like_any_other(emulator: EmulatorProcess) -> None:
     _upload_source(emulator, "up.png", (40, 30))
-    graph = build_workflow(
-        GenerationRequest(
-            job_id="bad",
-            prompt="p",
-            width=8,
-            height=8,
-            seed=1,
-            source_image=b"png",
-            upscale_factor=2,
-        ),
-        source_image_name="up.png",
-    )
+    graph = _upscale_graph("bad", 2)
     graph["2"]["inputs"]["model_name"] = "missing_x4.pth"
     graph["4"]["inputs"]["scale_by"] = 9.5
     graph["4"]["inputs"]["upscale_method"] = "magic"
