@@ -240,6 +240,27 @@ def live_headers(live_app: Flask) -> dict[str, str]:
     return {"X-API-Key": secret}
 
 
+def upload_design(
+    client: FlaskClient,
+    headers: dict[str, str],
+    width: int,
+    height: int | None = None,
+    **form: str,
+) -> str:
+    """An uploaded design `width` px wide (square unless `height` is given), pending review; its id.
+
+    `form` adds the upload's other fields (title, description, tags).
+    """
+    response = client.post(
+        "/api/v1/images",
+        headers=headers,
+        data={"file": (io.BytesIO(artwork(width, height or width)), "design.png"), **form},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
 def upload_approved(
     client: FlaskClient,
     headers: dict[str, str],

@@ -3,20 +3,8 @@ templates it would print soft on, and the `has_warnings` filter agrees with them
 
 from __future__ import annotations
 
-import io
-
-from tests.conftest import TEE_TEMPLATE, artwork
-
-
-def _upload(client, headers, width: int) -> str:
-    response = client.post(
-        "/api/v1/images",
-        data={"file": (io.BytesIO(artwork(width, width)), "design.png")},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+from tests.api.v1.test_publishing import OFFLINE_TEMPLATE, create_template
+from tests.conftest import upload_design
 
 
 def _flagged(client, headers, version: str = "v1") -> set[str]:
@@ -27,7 +15,7 @@ def _flagged(client, headers, version: str = "v1") -> set[str]:
 
 
 def test_without_templates_a_default_size_image_has_no_resolution_warning(client, admin_headers):
-    image_id = _upload(client, admin_headers, 1024)
+    image_id = upload_design(client, admin_headers, 1024)
     image = client.get(f"/api/v1/images/{image_id}", headers=admin_headers).get_json()
 
     assert image["quality"]["warnings"] == []
@@ -37,13 +25,9 @@ def test_without_templates_a_default_size_image_has_no_resolution_warning(client
 
 
 def test_an_image_warns_only_about_the_templates_it_would_print_soft_on(client, admin_headers):
-    tee = client.post(
-        "/api/v1/templates",
-        headers=admin_headers,
-        json={**TEE_TEMPLATE, "placeholder": {"width": 900, "height": 1080}},
-    ).get_json()
-    soft = _upload(client, admin_headers, 600)
-    sharp = _upload(client, admin_headers, 720)
+    tee = create_template(client, admin_headers, OFFLINE_TEMPLATE)
+    soft = upload_design(client, admin_headers, 600)
+    sharp = upload_design(client, admin_headers, 720)
 
     soft_image = client.get(f"/api/v1/images/{soft}", headers=admin_headers).get_json()
     assert soft_image["quality"]["warnings"] == [

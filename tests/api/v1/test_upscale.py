@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import TEE_TEMPLATE, artwork
-
-
-def _upload(client: FlaskClient, headers: dict[str, str], width: int, height: int) -> str:
-    response = client.post(
-        "/api/v1/images",
-        data={"file": (io.BytesIO(artwork(width, height)), "design.png")},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
+from tests.api.v1.test_publishing import OFFLINE_TEMPLATE, create_template
+from tests.conftest import upload_design
 
 
 def _upscale(client: FlaskClient, headers: dict[str, str], image_id: str, body: object):
@@ -27,7 +15,7 @@ def _upscale(client: FlaskClient, headers: dict[str, str], image_id: str, body: 
 
 @pytest.mark.parametrize("factor", [2, 4])
 def test_upscale_makes_one_pending_child_image_factor_times_larger(client, admin_headers, factor):
-    source_id = _upload(client, admin_headers, 200, 120)
+    source_id = upload_design(client, admin_headers, 200, 120)
     response = _upscale(client, admin_headers, source_id, {"factor": factor})
     assert response.status_code == 202
     job = client.get(f"/api/v1/jobs/{response.get_json()['job_id']}", headers=admin_headers)
@@ -60,7 +48,7 @@ def test_upscale_makes_one_pending_child_image_factor_times_larger(client, admin
     ],
 )
 def test_a_bad_factor_or_backend_is_a_400_naming_the_field(client, admin_headers, body, field):
-    source_id = _upload(client, admin_headers, 64, 64)
+    source_id = upload_design(client, admin_headers, 64, 64)
     response = _upscale(client, admin_headers, source_id, body)
     assert response.status_code == 400
     error = response.get_json()
@@ -75,7 +63,7 @@ def test_upscale_of_an_unknown_image_is_404(client, admin_headers):
 
 
 def test_an_upscale_past_max_image_dimension_is_refused_before_any_job(client, admin_headers):
-    source_id = _upload(client, admin_headers, 2560, 64)
+    source_id = upload_design(client, admin_headers, 2560, 64)
     response = _upscale(client, admin_headers, source_id, {"factor": 4})
     assert response.status_code == 400
     error = response.get_json()
@@ -86,7 +74,7 @@ def test_an_upscale_past_max_image_dimension_is_refused_before_any_job(client, a
 
 
 def test_the_same_idempotency_key_replays_the_first_upscale(client, admin_headers):
-    source_id = _upload(client, admin_headers, 64, 64)
+    source_id = upload_design(client, admin_headers, 64, 64)
     headers = {**admin_headers, "Idempotency-Key": "upscale-once"}
     first = _upscale(client, headers, source_id, {"factor": 2})
     again = _upscale(client, headers, source_id, {"factor": 2})
@@ -99,7 +87,7 @@ def test_the_same_idempotency_key_replays_the_first_upscale(client, admin_header
 
 
 def test_upscale_needs_the_generate_scope(client, admin_headers, viewer_headers):
-    source_id = _upload(client, admin_headers, 64, 64)
+    source_id = upload_design(client, admin_headers, 64, 64)
     response = _upscale(client, viewer_headers, source_id, {"factor": 2})
     assert response.status_code == 403
     assert response.get_json()["code"] == "FORBIDDEN"
@@ -118,12 +106,8 @@ def test_readiness_at_a_template_names_the_factor_that_reaches_the_print_dpi(
     client, admin_headers, source_width, needed, factor, reachable
 ):
     """The tee's design is 720 px wide (0.8 of 900): a 720 px source prints at 300 DPI."""
-    template = client.post(
-        "/api/v1/templates",
-        headers=admin_headers,
-        json={**TEE_TEMPLATE, "placeholder": {"width": 900, "height": 1080}},
-    ).get_json()
-    image_id = _upload(client, admin_headers, source_width, source_width)
+    template = create_template(client, admin_headers, OFFLINE_TEMPLATE)
+    image_id = upload_design(client, admin_headers, source_width, source_width)
     report = client.get(
         f"/api/v1/templates/{template['id']}/readiness/{image_id}", headers=admin_headers
     ).get_json()
@@ -147,19 +131,16 @@ def test_readiness_at_a_template_names_the_factor_that_reaches_the_print_dpi(
 
 
 def test_the_child_starts_with_its_sources_listing(client, admin_headers):
-    response = client.post(
-        "/api/v1/images",
-        data={
-            "file": (io.BytesIO(artwork(80, 60)), "design.png"),
-            "title": "Sunset surf club",
-            "description": "warm tones",
-            "tags": "retro, surf",
-        },
-        headers=admin_headers,
-        content_type="multipart/form-data",
+    source_id = upload_design(
+        client,
+        admin_headers,
+        80,
+        60,
+        title="Sunset surf club",
+        description="warm tones",
+        tags="retro, surf",
     )
-    source = response.get_json()
-    job = _upscale(client, admin_headers, source["id"], {"factor": 2}).get_json()
+    job = _upscale(client, admin_headers, source_id, {"factor": 2}).get_json()
     child_id = client.get(f"/api/v1/jobs/{job['job_id']}", headers=admin_headers).get_json()[
         "image_ids"
     ][0]
