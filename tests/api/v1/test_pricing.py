@@ -15,7 +15,14 @@ from flask.testing import FlaskClient
 
 from gateway.app.extensions import db
 from gateway.app.publishing.models import VariantCost
-from tests.api.v1.test_publishing import OFFLINE_TEMPLATE, create_template, products, settle
+from tests.api.v1.test_publishing import (
+    OFFLINE_TEMPLATE,
+    ask_to_publish,
+    create_template,
+    products,
+    publish,
+    settle,
+)
 from tests.conftest import TEE_TEMPLATE, upload_approved
 from tests.emulators.process import EmulatorProcess
 
@@ -36,6 +43,16 @@ def figures(client: FlaskClient, headers: dict, template_id: str) -> dict[int, d
     response = client.get(f"/api/v1/templates/{template_id}/pricing", headers=headers)
     assert response.status_code == 200, response.get_json()
     return {row["id"]: row for row in response.get_json()["variants"]}
+
+
+def refreshed_template(client: FlaskClient, headers: dict, body: dict) -> dict:
+    """A template made from `body` whose costs and shipping were then learned from the emulator."""
+    template = create_template(client, headers, body)
+    response = client.post(
+        f"/api/v1/templates/{template['id']}/pricing/refresh", headers=headers, json={}
+    )
+    assert response.status_code == 200, response.get_json()
+    return template
 
 
 def test_a_rule_priced_template_keeps_its_rule_and_variants_listed_by_id(live_client, live_headers):
@@ -93,9 +110,8 @@ def test_refresh_learns_cost_and_shipping_from_a_draft_it_deletes(
 def test_refresh_asks_no_draft_once_every_cost_is_known(
     live_client, live_headers, printify_emulator
 ):
-    template = create_template(live_client, live_headers, RULE_TEMPLATE)
+    template = refreshed_template(live_client, live_headers, RULE_TEMPLATE)
     url = f"/api/v1/templates/{template['id']}/pricing/refresh"
-    assert live_client.post(url, headers=live_headers, json={}).status_code == 200
     again = live_client.post(url, headers=live_headers, json={}).get_json()
     assert again["learned"]["draft_product_id"] is None
     assert len(requests_to(printify_emulator, "create_product")) == 1
@@ -104,16 +120,9 @@ def test_refresh_asks_no_draft_once_every_cost_is_known(
 def test_publishing_below_the_minimum_profit_is_refused_naming_the_variants(
     live_app: Flask, live_client, live_headers, make_artwork: Callable[..., bytes]
 ):
-    template = create_template(live_client, live_headers, RULE_TEMPLATE)
-    live_client.post(
-        f"/api/v1/templates/{template['id']}/pricing/refresh", headers=live_headers, json={}
-    )
+    template = refreshed_template(live_client, live_headers, RULE_TEMPLATE)
     image_id = upload_approved(live_client, live_headers, make_artwork)
-    response = live_client.post(
-        f"/api/v1/images/{image_id}/publish",
-        headers=live_headers,
-        json={"template_id": template["id"]},
-    )
+    response = ask_to_publish(live_client, live_headers, image_id, template_id=template["id"])
     assert response.status_code == 400
     body = response.get_json()
     assert body["code"] == "VALIDATION_ERROR"
@@ -131,18 +140,12 @@ def test_publishing_above_the_minimum_sends_the_rule_prices(
     make_artwork: Callable[..., bytes],
 ):
     body = {**RULE_TEMPLATE, "pricing": {**RULE_TEMPLATE["pricing"], "min_profit_cents": 500}}
-    template = create_template(live_client, live_headers, body)
-    live_client.post(
-        f"/api/v1/templates/{template['id']}/pricing/refresh", headers=live_headers, json={}
-    )
+    template = refreshed_template(live_client, live_headers, body)
     image_id = upload_approved(live_client, live_headers, make_artwork)
-    started = live_client.post(
-        f"/api/v1/images/{image_id}/publish",
-        headers=live_headers,
-        json={"template_id": template["id"], "allow_low_resolution": True},
+    started = publish(
+        live_client, live_headers, image_id, template_id=template["id"], allow_low_resolution=True
     )
-    assert started.status_code == 202, started.get_json()
-    done = settle(live_app, live_client, live_headers, started.get_json()["publication_id"])
+    done = settle(live_app, live_client, live_headers, started["publication_id"])
     assert done["status"] == "published", done
     (product,) = products(printify_emulator)
     prices = {v["id"]: v["price"] for v in product["variants"] if v["is_enabled"]}
@@ -154,11 +157,7 @@ def test_a_rule_price_whose_cost_is_unknown_is_refused_until_refreshed(
 ):
     template = create_template(live_client, live_headers, RULE_TEMPLATE)
     image_id = upload_approved(live_client, live_headers, make_artwork)
-    response = live_client.post(
-        f"/api/v1/images/{image_id}/publish",
-        headers=live_headers,
-        json={"template_id": template["id"]},
-    )
+    response = ask_to_publish(live_client, live_headers, image_id, template_id=template["id"])
     assert response.status_code == 400
     message = response.get_json()["error"]
     assert "12100, 12113" in message and "pricing/refresh" in message
@@ -169,12 +168,10 @@ def test_a_publication_answer_teaches_the_costs_of_every_offered_variant(
 ):
     template = create_template(live_client, live_headers, TEE_TEMPLATE)
     image_id = upload_approved(live_client, live_headers, make_artwork)
-    started = live_client.post(
-        f"/api/v1/images/{image_id}/publish",
-        headers=live_headers,
-        json={"template_id": template["id"], "allow_low_resolution": True},
+    started = publish(
+        live_client, live_headers, image_id, template_id=template["id"], allow_low_resolution=True
     )
-    settle(live_app, live_client, live_headers, started.get_json()["publication_id"])
+    settle(live_app, live_client, live_headers, started["publication_id"])
     rows = figures(live_client, live_headers, template["id"])
     assert (rows[12100]["cost"], rows[12103]["cost"]) == (1150, 1350)
     assert rows[12100]["shipping"] is None  # shipping comes from the catalog, on refresh

@@ -7,7 +7,6 @@ the call returns. Retries that fall due later are run by calling the worker's sw
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 
@@ -15,11 +14,12 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from gateway.app.events.models import OutboxEvent
 from gateway.app.extensions import db
 from gateway.app.publishing import publication_files, runner
-from tests.conftest import TEE_TEMPLATE, upload_approved
+from tests.conftest import TEE_TEMPLATE, upload_approved, upload_design
 from tests.emulators.process import EmulatorProcess
 
 OFFLINE_TEMPLATE = {**TEE_TEMPLATE, "placeholder": {"width": 900, "height": 1080}}
@@ -59,8 +59,16 @@ def settle(app: Flask, client: FlaskClient, headers: dict, publication_id: str) 
     raise AssertionError(f"publication did not finish: {found}")
 
 
+def ask_to_publish(
+    client: FlaskClient, headers: dict, image_id: str, **body: object
+) -> TestResponse:
+    """Send one publish request as given; the answer, whatever its status."""
+    return client.post(f"/api/v1/images/{image_id}/publish", headers=headers, json=body)
+
+
 def publish(client: FlaskClient, headers: dict, image_id: str, **body: object) -> dict:
-    response = client.post(f"/api/v1/images/{image_id}/publish", headers=headers, json=body)
+    """Ask for one publication that must be accepted; the 202 body."""
+    response = ask_to_publish(client, headers, image_id, **body)
     assert response.status_code == 202, response.get_json()
     return response.get_json()
 
@@ -186,11 +194,7 @@ def test_low_resolution_design_needs_explicit_consent(client, admin_headers, mak
         client, admin_headers, {**TEE_TEMPLATE, "placeholder": {"width": 4500, "height": 5400}}
     )
     image_id = upload_approved(client, admin_headers, make_artwork, size=256)
-    refused = client.post(
-        f"/api/v1/images/{image_id}/publish",
-        headers=admin_headers,
-        json={"template_id": template["id"]},
-    )
+    refused = ask_to_publish(client, admin_headers, image_id, template_id=template["id"])
     assert refused.status_code == 400
     assert "DPI" in refused.get_json()["error"]
     assert "allow_low_resolution" in refused.get_json()["details"]["fields"]
@@ -211,24 +215,15 @@ def test_low_resolution_design_needs_explicit_consent(client, admin_headers, mak
 )
 def test_publish_request_errors(client, admin_headers, make_artwork, body, status):
     image_id = upload_approved(client, admin_headers, make_artwork)
-    response = client.post(f"/api/v1/images/{image_id}/publish", headers=admin_headers, json=body)
+    response = ask_to_publish(client, admin_headers, image_id, **body)
     assert response.status_code == status
     assert client.get("/api/v1/publications", headers=admin_headers).get_json()["total"] == 0
 
 
-def test_only_approved_images_publish(client, admin_headers, make_artwork):
+def test_only_approved_images_publish(client, admin_headers):
     template = create_template(client, admin_headers, OFFLINE_TEMPLATE)
-    upload = client.post(
-        "/api/v1/images",
-        headers=admin_headers,
-        data={"file": (io.BytesIO(make_artwork()), "a.png")},
-        content_type="multipart/form-data",
-    ).get_json()
-    response = client.post(
-        f"/api/v1/images/{upload['id']}/publish",
-        headers=admin_headers,
-        json={"template_id": template["id"]},
-    )
+    image_id = upload_design(client, admin_headers, 800)
+    response = ask_to_publish(client, admin_headers, image_id, template_id=template["id"])
     assert response.status_code == 409
     assert response.get_json()["code"] == "INVALID_TRANSITION"
 
@@ -236,11 +231,7 @@ def test_only_approved_images_publish(client, admin_headers, make_artwork):
 def test_publishing_needs_the_publish_scope(client, admin_headers, viewer_headers, make_artwork):
     template = create_template(client, admin_headers, OFFLINE_TEMPLATE)
     image_id = upload_approved(client, admin_headers, make_artwork)
-    response = client.post(
-        f"/api/v1/images/{image_id}/publish",
-        headers=viewer_headers,
-        json={"template_id": template["id"]},
-    )
+    response = ask_to_publish(client, viewer_headers, image_id, template_id=template["id"])
     assert response.status_code == 403
 
 
