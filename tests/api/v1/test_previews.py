@@ -7,9 +7,11 @@ Printify emulator's catalog, whose tee variants are White, Black and Heather Gre
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import update
 
@@ -39,11 +41,18 @@ def decoded(data: bytes) -> Image.Image:
     return image.convert("RGB")
 
 
+def image_and_template(
+    client: FlaskClient, headers: dict, make_artwork: Callable[..., bytes], template: dict
+) -> tuple[str, str]:
+    """An approved image and a template made from `template`: their ids."""
+    image_id = upload_approved(client, headers, make_artwork)
+    return image_id, create_template(client, headers, template)["id"]
+
+
 @pytest.fixture
 def offline(client, admin_headers, make_artwork) -> tuple[str, str]:
     """An approved image and an unchecked template (no Printify token): their ids."""
-    image_id = upload_approved(client, admin_headers, make_artwork)
-    return image_id, create_template(client, admin_headers, OFFLINE_TEMPLATE)["id"]
+    return image_and_template(client, admin_headers, make_artwork, OFFLINE_TEMPLATE)
 
 
 def test_preview_is_a_webp_no_larger_than_1024_px_with_an_etag(client, admin_headers, offline):
@@ -185,8 +194,8 @@ def test_path_tricks_find_no_image(client, admin_headers, offline, image_path):
 
 @pytest.fixture
 def live(live_client, live_headers, make_artwork) -> tuple[str, str]:
-    image_id = upload_approved(live_client, live_headers, make_artwork)
-    return image_id, create_template(live_client, live_headers, LIVE_TEE)["id"]
+    """An approved image and a tee checked against the emulator's catalog: their ids."""
+    return image_and_template(live_client, live_headers, make_artwork, LIVE_TEE)
 
 
 def test_the_product_is_drawn_in_the_variants_catalog_colour(live_client, live_headers, live):
