@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_restx import Namespace, Resource, fields
 
 from gateway.app import context as app_context
@@ -12,6 +15,7 @@ from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation_context
 from gateway.app.generation import service
+from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import UPSCALE_FACTORS, parse_edit, parse_generate, parse_upscale
 from gateway.app.generation.service import Requester
 from gateway.app.generation.upscale import submit_upscale
@@ -41,6 +45,7 @@ CIRCUIT_OPEN = (
 
 
 def accepted(job_id: str) -> dict[str, str]:
+    """The 202 body of a queued job: where to poll it and where to watch it."""
     base = common.base_url()
     ws_base = base.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
     return {
@@ -60,6 +65,19 @@ def _requester() -> Requester:
     )
 
 
+def _queue(submit: Callable[..., GenerationJob], params: Any, *extra: Any) -> tuple[dict, int]:
+    """Submit parsed parameters as the calling key's job and answer 202 with its links."""
+    job = submit(
+        db.session,
+        generation_context.current().registry,
+        generation_context.enqueue,
+        params,
+        _requester(),
+        *extra,
+    )
+    return accepted(job.id), 202
+
+
 @ns.route("/generate")
 class Generate(Resource):
     @spec.idempotency_required_in_v2(ns)
@@ -74,14 +92,7 @@ class Generate(Resource):
     def post(self) -> tuple[dict, int]:
         """Queue a generation job (runs in the background; poll status_url or the websocket)."""
         params = parse_generate(common.json_body(), app_context.settings())
-        job = service.submit_generation(
-            db.session,
-            generation_context.current().registry,
-            generation_context.enqueue,
-            params,
-            _requester(),
-        )
-        return accepted(job.id), 202
+        return _queue(service.submit_generation, params)
 
 
 @ns.route("/edit")
@@ -97,14 +108,7 @@ class Edit(Resource):
     def post(self) -> tuple[dict, int]:
         """Apply an instruction to an existing image; results are child images of it."""
         params = parse_edit(common.json_body(), app_context.settings())
-        job = service.submit_edit(
-            db.session,
-            generation_context.current().registry,
-            generation_context.enqueue,
-            params,
-            _requester(),
-        )
-        return accepted(job.id), 202
+        return _queue(service.submit_edit, params)
 
 
 @ns.route("/images/<string:image_id>/upscale")
@@ -127,13 +131,4 @@ class Upscale(Resource):
         """Enlarge an image 2 or 4 times (local: resample and sharpen; ComfyUI and RunPod: an
         upscale workflow); the result is a child image of it, pending review."""
         params = parse_upscale(image_id, common.json_body(), app_context.settings())
-        context = generation_context.current()
-        job = submit_upscale(
-            db.session,
-            context.registry,
-            generation_context.enqueue,
-            params,
-            _requester(),
-            context.limits,
-        )
-        return accepted(job.id), 202
+        return _queue(submit_upscale, params, generation_context.current().limits)
