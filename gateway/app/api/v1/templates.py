@@ -34,6 +34,12 @@ from gateway.app.security import api_access, require_principal
 
 templates_ns = Namespace("templates", description="Product templates (admin changes them)")
 
+
+def _cents(description: str) -> fields.Integer:
+    """An amount of money a template may set, in integer cents (null: not set)."""
+    return nullable(fields.Integer(min=0, max=MAX_PRICE_CENTS, description=description))
+
+
 catalog_id = {"min": 1, "max": product_templates.MAX_CATALOG_ID}
 variant_model = templates_ns.model(
     "TemplateVariant",
@@ -41,13 +47,7 @@ variant_model = templates_ns.model(
         "id": fields.Integer(
             required=True, description="Printify catalog variant id", **catalog_id
         ),
-        "price": nullable(
-            fields.Integer(
-                min=0,
-                max=MAX_PRICE_CENTS,
-                description="integer cents; leave it out (or null) for the pricing rule to price",
-            )
-        ),
+        "price": _cents("integer cents; leave it out (or null) for the pricing rule to price"),
     },
     strict=True,
 )
@@ -71,12 +71,8 @@ pricing_model = templates_ns.model(
                 "null: to the whole cent",
             )
         ),
-        "min_profit_cents": nullable(
-            fields.Integer(
-                min=0,
-                max=MAX_PRICE_CENTS,
-                description="publishing refuses a variant earning less (price - cost - shipping)",
-            )
+        "min_profit_cents": _cents(
+            "publishing refuses a variant earning less (price - cost - shipping)"
         ),
     },
     strict=True,
