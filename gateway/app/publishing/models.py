@@ -97,27 +97,33 @@ class CatalogEntry(db.Model):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class VariantCost(db.Model):
+class CatalogVariantKey:
+    """The key of a figure learned per catalog variant: blueprint, print provider and variant.
+
+    `sort_order` puts these columns first, as the tables were made: they lead the primary key,
+    where a mixin's columns would otherwise follow the table's own.
+    """
+
+    blueprint_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+    print_provider_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+    variant_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class VariantCost(CatalogVariantKey, db.Model):
     """A variant's production cost (cents) as Printify's last product answer gave it."""
 
     __tablename__ = "variant_costs"
 
-    blueprint_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    print_provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    variant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cost: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200), default="")
     learned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class VariantShipping(db.Model):
+class VariantShipping(CatalogVariantKey, db.Model):
     """First-item shipping (cents) of a variant to one country, from the catalog's shipping.json."""
 
     __tablename__ = "variant_shipping"
 
-    blueprint_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    print_provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    variant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     country: Mapped[str] = mapped_column(String(40), primary_key=True)
     first_item: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(8), default="USD")
