@@ -3,8 +3,8 @@ Printify emulator, and the template page and the review detail page show price, 
 profit and margin per variant.
 
 This gateway talks to the emulator (the shared `ui_gateway` has no Printify token, so it could
-never learn a cost). Stickers cost 1.80 and 2.20 and ship to the US for 1.99 there: a 200 %
-markup rounded to .99 prices them at 5.99 (profit 2.20) and 6.99 (profit 2.80).
+never learn a cost). The figures follow from the emulator's sticker costs and STICKER_RULE
+(tests/e2e/publishing.py).
 """
 
 from __future__ import annotations
@@ -16,14 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import TIMEOUT_MS, screenshot
 from tests.e2e.harness import Gateway
-from tests.e2e.publishing import (
-    STICKERS,
-    approved_images,
-    browse_catalog,
-    create_template,
-    printify_env,
-    template_body,
-)
+from tests.e2e.publishing import approved_images, printify_env, rule_priced_stickers
 from tests.emulators.process import EmulatorProcess
 
 PASSWORD = "pricing-admin-password-1"
@@ -67,13 +60,7 @@ def admin_page(browser: Browser, priced_gateway: Gateway) -> Iterator[Callable[[
 def test_refresh_costs_then_both_pages_show_profit_and_margin(
     admin_page: Callable[[], Page], priced_gateway: Gateway
 ):
-    body = template_body(
-        browse_catalog(priced_gateway, STICKERS),
-        "Sticker by rule",
-        variants=[{"id": 40000}, {"id": 40001}],
-        pricing={"markup_percent": 200, "round_to_cents": 99, "min_profit_cents": 250},
-    )
-    template_id = create_template(priced_gateway, body)["id"]
+    template_id = rule_priced_stickers(priced_gateway)["id"]
     [image_id] = approved_images(priced_gateway, 1, seed=31)
     page = admin_page()
 

@@ -117,6 +117,23 @@ def create_template(gateway: Gateway, body: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
+# Stickers 40000 and 40001 at provider 99 cost 1.80 and 2.20 in the emulator and ship to the US for
+# 1.99: this rule (200 % markup, rounded to .99) prices them at 5.99, profit 2.20 and so below the
+# 2.50 minimum, and at 6.99, profit 2.80.
+STICKER_RULE = {"markup_percent": 200, "round_to_cents": 99, "min_profit_cents": 250}
+
+
+def rule_priced_stickers(gateway: Gateway) -> dict[str, Any]:
+    """A template of stickers 40000 and 40001 priced by STICKER_RULE, made from the catalog."""
+    body = template_body(
+        browse_catalog(gateway, STICKERS),
+        "Sticker by rule",
+        variants=[{"id": 40000}, {"id": 40001}],
+        pricing=STICKER_RULE,
+    )
+    return create_template(gateway, body)
+
+
 def sticker_template(gateway: Gateway, name: str = "Sticker") -> dict[str, Any]:
     """A sticker template made from the catalog as the gateway shows it."""
     return create_template(gateway, template_body(browse_catalog(gateway, STICKERS), name))

@@ -2,8 +2,7 @@
 cost (from a draft product it deletes) and shipping, the figures are served, publishing below the
 minimum profit is refused naming the variants, and above it the rule's prices reach Printify.
 
-Stickers at provider 99 cost 1.80 and 2.20 and ship to the US for 1.99 in the emulator: a 200 %
-markup rounded to .99 prices them at 5.99 (profit 2.20) and 6.99 (profit 2.80).
+The figures follow from the emulator's sticker costs and STICKER_RULE (tests/e2e/publishing.py).
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ import pytest
 from tests.conftest import emulator_products, emulator_stats
 from tests.e2e.conftest import GatewayFactory
 from tests.e2e.publishing import (
-    STICKERS,
+    STICKER_RULE,
     approved_images,
-    browse_catalog,
-    create_template,
     printify_env,
     publish,
-    template_body,
+    rule_priced_stickers,
     wait_final,
 )
 from tests.emulators.process import EmulatorProcess
@@ -32,14 +29,7 @@ def test_refresh_learns_costs_and_publishing_keeps_the_minimum_profit(
 ):
     printify_emulator.configure(reset=True)
     gateway = module_gateways(printify_env(printify_emulator), web_workers=1)
-    rule = {"markup_percent": 200, "round_to_cents": 99, "min_profit_cents": 250}
-    body = template_body(
-        browse_catalog(gateway, STICKERS),
-        "Sticker by rule",
-        variants=[{"id": 40000}, {"id": 40001}],
-        pricing=rule,
-    )
-    template = create_template(gateway, body)
+    template = rule_priced_stickers(gateway)
     url = f"/api/v1/templates/{template['id']}/pricing"
     before = gateway.get(url).json()
     assert [row["known"] for row in before["variants"]] == [False, False]
@@ -72,7 +62,7 @@ def test_refresh_learns_costs_and_publishing_keeps_the_minimum_profit(
     lowered = gateway.request(
         "PUT",
         f"/api/v1/templates/{template['id']}",
-        json={"pricing": {**rule, "min_profit_cents": 200}},
+        json={"pricing": {**STICKER_RULE, "min_profit_cents": 200}},
     )
     assert lowered.status_code == 200, lowered.text
     started = publish(gateway, image_id, template["id"])
