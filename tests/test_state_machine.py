@@ -1,4 +1,4 @@
-"""The state tables of jobs, publications and deliveries, and the guards their movers build."""
+"""The state tables of images, jobs, publications and deliveries, and the guards their movers build."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import column
 
 from gateway.app.generation.states import FINAL_JOB_STATUSES, JOB_STATES, JobStatus
+from gateway.app.images.states import IMAGE_STATES, ImageStatus
+from gateway.app.images.states import sources as image_sources
 from gateway.app.publishing.states import (
     PUBLICATION_STATES,
     RETRYABLE,
@@ -70,6 +72,18 @@ def test_a_guard_for_a_move_the_table_lacks_is_refused() -> None:
         LIGHTS.guard(STATUS, Light.AMBER, Light.RED)
     with pytest.raises(IllegalMove):
         LIGHTS.guard(STATUS, Light.RED, Light.OFF)
+
+
+def test_a_table_without_an_entry_for_every_status_is_refused() -> None:
+    with pytest.raises(ValueError, match="off"):
+        StateMachine({Light.RED: frozenset({Light.GREEN}), Light.GREEN: frozenset()})
+
+
+def test_images_move_by_their_table_and_only_admins_reset() -> None:
+    assert IMAGE_STATES.can_move("pending", "approved")
+    assert not IMAGE_STATES.can_move("published", "pending")
+    assert image_sources("pending", is_admin=True) == {"generating", "approved", "rejected"}
+    assert image_sources("pending", is_admin=False) == {ImageStatus.GENERATING}
 
 
 def test_jobs_finish_completed_failed_or_cancelled_and_never_move_again() -> None:

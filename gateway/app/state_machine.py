@@ -1,8 +1,10 @@
 """A status column's legal moves, asked by the code that moves it.
 
-Jobs, publications and webhook deliveries each declare their moves once, as a table; their movers
-build the SQL guard of a conditional update from it (`guard`), so a move the table does not allow
-fails where it is written instead of quietly putting a row in a state no reader expects.
+Images, jobs, publications and webhook deliveries each declare their moves once, as a table held
+by a machine, and the code that moves a status asks it (`can_move`, `sources`). The movers of jobs,
+publications and deliveries build the SQL guard of a conditional update from it (`guard`), so a
+move the table does not allow fails where it is written instead of quietly putting a row in a state
+no reader expects.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ class StateMachine(Generic[S]):
     def __init__(self, transitions: Mapping[S, frozenset[S]]) -> None:
         self.transitions = dict(transitions)
         self._enum = type(next(iter(self.transitions)))
+        missing = set(self._enum) - set(self.transitions)
+        if missing:
+            raise ValueError(f"no entry for {sorted(missing)}: a final status maps to frozenset()")
 
     def can_move(self, current: str, target: str) -> bool:
+        """Whether the table has the move; ValueError for a string that is no status."""
         return self._enum(target) in self.transitions[self._enum(current)]
 
     def sources(self, target: str) -> frozenset[S]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from gateway.app.state_machine import StateMachine
+
 
 class ImageStatus(StrEnum):
     GENERATING = "generating"
@@ -37,8 +39,8 @@ DELETABLE_WITHOUT_FORCE = frozenset(
 )
 
 
-def can_move(current: str, target: str) -> bool:
-    return ImageStatus(target) in IMAGE_TRANSITIONS[ImageStatus(current)]
+IMAGE_STATES = StateMachine(IMAGE_TRANSITIONS)
+can_move = IMAGE_STATES.can_move
 
 
 def needs_admin(current: str, target: str) -> bool:
@@ -47,9 +49,8 @@ def needs_admin(current: str, target: str) -> bool:
 
 def sources(target: str, *, is_admin: bool) -> frozenset[ImageStatus]:
     """The statuses `target` may be reached from by this actor: the guard of a bulk move in SQL."""
-    wanted = ImageStatus(target)
     return frozenset(
         current
-        for current, targets in IMAGE_TRANSITIONS.items()
-        if wanted in targets and (is_admin or not needs_admin(current, wanted))
+        for current in IMAGE_STATES.sources(target)
+        if is_admin or not needs_admin(current, target)
     )
