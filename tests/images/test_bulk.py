@@ -152,3 +152,24 @@ def test_a_deleted_image_takes_its_publications_print_files(app, client, admin_h
     body = batch(client, admin_headers, "delete", image_ids=[image_id], force=True)
     assert body["successful"] == [image_id]
     assert not storage.exists(print_key)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        bulk.move_statement(["img_a", "img_b"], "pending", {"status": "approved"}),
+        bulk.removal_statement(["img_a", "img_b"], ["pending", "rejected"]),
+    ],
+    ids=["move", "removal"],
+)
+def test_bulk_statements_find_images_by_id_not_by_walking_a_status(app, statement):
+    """SQLite's planner, without statistics, would answer `status = ?` from the status index and
+    visit every image of that status for each chunk of ids."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL plans from its statistics")
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        explained = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+        plan = " ".join(str(row[-1]) for row in explained)
+    assert "ix_images_status_created" not in plan
+    assert "sqlite_autoindex_images_1" in plan or "PRIMARY KEY" in plan

@@ -10,7 +10,7 @@ those of the one-by-one path: NOT_FOUND, already there (skipped), INVALID_TRANSI
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
-from gateway.app.database import utcnow
+from gateway.app.database import Unindexed, utcnow
 from gateway.app.errors import Forbidden, GatewayError, InvalidTransition, NotFound
 from gateway.app.images import service as images
 from gateway.app.images.models import Image, ImageDuplicate
@@ -113,13 +113,7 @@ def decide(
             waiting = [image_id for image_id in chunk if image_id not in moved]
             if not waiting:
                 break
-            statement = (
-                update(IMAGES)
-                .where(IMAGES.c.id.in_(waiting), IMAGES.c.status == source)
-                .values(review)
-                .returning(IMAGES.c.id)
-            )
-            rows = list(session.scalars(statement))
+            rows = list(session.scalars(move_statement(waiting, source, review)))
             if not rows:
                 continue
             audit.record_each(
@@ -146,6 +140,31 @@ def decide(
             else:
                 outcomes.failed[image_id] = _refusal(image_id, current, target, is_admin=is_admin)
     return outcomes
+
+
+def move_statement(image_ids: list[str], source: str, values: dict[str, Any]) -> Any:
+    """UPDATE of the images among `image_ids` still at `source`, returning the ids it moved.
+
+    The status is tested on each row the ids find (`Unindexed`): walking the status index
+    instead would visit every image at `source` once per chunk.
+    """
+    return (
+        update(IMAGES)
+        .where(IMAGES.c.id.in_(image_ids), Unindexed(IMAGES.c.status) == source)
+        .values(values)
+        .returning(IMAGES.c.id)
+    )
+
+
+def removal_statement(image_ids: list[str], statuses: Iterable[str]) -> Any:
+    """DELETE of the images among `image_ids` at one of `statuses`, returning what the caller
+    needs of each (as `move_statement`, found by id, not by the status index)."""
+    return (
+        delete(Image)
+        .where(Image.id.in_(image_ids), Unindexed(Image.status).in_([str(s) for s in statuses]))
+        .returning(Image.id, Image.status, Image.sha256, Image.original_key, Image.thumbnail_key)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _refusal(image_id: str, current: str, target: ImageStatus, *, is_admin: bool) -> GatewayError:
@@ -184,17 +203,7 @@ def remove(
             )
         ).all()
         prints = held_files(session, chunk)
-        deleted = {
-            row.id: row
-            for row in session.execute(
-                delete(Image)
-                .where(Image.id.in_(chunk), Image.status.in_([str(s) for s in allowed]))
-                .returning(
-                    Image.id, Image.status, Image.sha256, Image.original_key, Image.thumbnail_key
-                )
-                .execution_options(synchronize_session=False)
-            )
-        }
+        deleted = {row.id: row for row in session.execute(removal_statement(chunk, allowed))}
         gone.update(deleted)
         _forget_duplicates(session, [(a, b) for a, b in pairs if a in deleted and b not in gone])
         outcomes.files.extend(key for image_id, key in prints if image_id in deleted)
