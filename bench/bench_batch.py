@@ -108,8 +108,8 @@ def run(url: str, workdir: Path, ids: int, runs: int) -> dict[str, list[tuple[fl
         timings["delete"].append(post(client, key, "delete", {"image_ids": approved}))
     with app.app_context():
         events = db.session.scalar(select(func.count()).select_from(OutboxEvent))
+        db.session.remove()  # ends its IMMEDIATE transaction, which the flush would wait behind
         keyring().close()  # its last flush, while the database is still there
-        db.session.remove()
         db.engine.dispose()
     assert events == runs * (2 * ids + 3), f"{events} outbox events"
     return timings
