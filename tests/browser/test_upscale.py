@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import image, screenshot
 from tests.e2e.harness import Gateway
+from tests.e2e.publishing import unchecked_template
 
 Login = Callable[[str], Page]
 MakeImages = Callable[..., list[str]]
@@ -19,18 +20,15 @@ def test_clicking_upscale_on_the_detail_page_produces_a_child_image(
     login: Login, ui_gateway: Gateway, make_images: MakeImages
 ):
     (image_id,) = make_images("upscaletag", 1)
-    created = ui_gateway.post(
-        "/api/v1/templates",
-        json={
-            "name": "Poster upscaletag",
-            "blueprint_id": 282,
-            "print_provider_id": 99,
-            "variants": [{"id": 43135, "price": 1999}],
-            "placeholder": {"width": 2048, "height": 2560},
-        },
+    poster = unchecked_template(
+        ui_gateway,
+        "Poster upscaletag",
+        blueprint_id=282,
+        print_provider_id=99,
+        variant={"id": 43135, "price": 1999},
+        size=(2048, 2560),
     )
-    assert created.status_code == 201, created.text
-    template_id = created.json()["id"]
+    template_id = poster["id"]
     page = login("reviewer")
     page.goto(f"/review/images/{image_id}?q=upscaletag")
 

@@ -134,6 +134,28 @@ def rule_priced_stickers(gateway: Gateway) -> dict[str, Any]:
     return create_template(gateway, body)
 
 
+def unchecked_template(
+    gateway: Gateway,
+    name: str,
+    *,
+    blueprint_id: int,
+    print_provider_id: int,
+    variant: dict[str, int],
+    size: tuple[int, int],
+) -> dict[str, Any]:
+    """A one-variant template saved unchecked (the gateway has no Printify token to check it
+    against): its print area is `size` (width, height) px."""
+    width, height = size
+    body = {
+        "name": name,
+        "blueprint_id": blueprint_id,
+        "print_provider_id": print_provider_id,
+        "variants": [variant],
+        "placeholder": {"width": width, "height": height},
+    }
+    return create_template(gateway, body)
+
+
 def sticker_template(gateway: Gateway, name: str = "Sticker") -> dict[str, Any]:
     """A sticker template made from the catalog as the gateway shows it."""
     return create_template(gateway, template_body(browse_catalog(gateway, STICKERS), name))

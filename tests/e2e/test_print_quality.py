@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.harness import Gateway
+from tests.e2e.publishing import unchecked_template
 
 pytestmark = pytest.mark.e2e
 
@@ -22,25 +23,22 @@ def test_a_template_that_would_print_the_design_soft_brings_its_warning(gateway:
     assert gateway.get(f"/api/v1/images/{image_id}").json()["quality"]["warnings"] == []
     assert image_id not in _flagged(gateway)
 
-    mug = gateway.post(
-        "/api/v1/templates",
-        json={
-            "name": "Mug e2e",
-            "blueprint_id": 68,
-            "print_provider_id": 1,
-            "variants": [{"id": 33719, "price": 1499}],
-            "placeholder": {"width": 2700, "height": 1120},
-        },
+    mug = unchecked_template(
+        gateway,
+        "Mug e2e",
+        blueprint_id=68,
+        print_provider_id=1,
+        variant={"id": 33719, "price": 1499},
+        size=(2700, 1120),
     )
-    assert mug.status_code == 201, mug.text
 
     quality = gateway.get(f"/api/v1/images/{image_id}").json()["quality"]
     assert quality["warnings"] == [
         "prints soft on “Mug e2e”: 114 DPI, below 300 (1024 px for a design 2700 px wide)"
     ]
-    assert quality["info"]["soft_on"][0]["template_id"] == mug.json()["id"]
+    assert quality["info"]["soft_on"][0]["template_id"] == mug["id"]
     assert image_id in _flagged(gateway)
-    readiness = gateway.get(f"/api/v1/templates/{mug.json()['id']}/readiness/{image_id}").json()
+    readiness = gateway.get(f"/api/v1/templates/{mug['id']}/readiness/{image_id}").json()
     assert readiness["upscale_for_print"] == {
         "needed": True,
         "factor": 4,
