@@ -33,7 +33,7 @@ FIELD_FOR_ERROR = {
 RULE = "rule"
 VARIANT_ERROR = re.compile(r"variants\.(\d+)\.(id|price)")
 LINE_SEPARATORS = re.compile(r"[\s,;]+")
-PLACEMENT = ("x", "y", "scale", "angle")
+PLACEMENT = tuple(product_templates.PLACEMENT)
 
 
 @dataclass
@@ -60,29 +60,28 @@ def cents(text: str) -> int | None:
     return int(value * 100) if exact else None
 
 
-def whole(text: str | None) -> int | str | None:
-    """An id as typed: an int when it is one; other text goes to the service to be refused."""
+def _as_typed(text: str | None, *readings: type[int] | type[float]) -> Any:
+    """Stripped text read by the first of `readings` that takes it, else the text itself (for the
+    service to refuse); None when blank."""
     text = (text or "").strip()
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        return text
+    for read in readings:
+        try:
+            return read(text)
+        except ValueError:
+            pass
+    return text
+
+
+def whole(text: str | None) -> int | str | None:
+    """An id as typed: an int when it is one; other text goes to the service to be refused."""
+    return _as_typed(text, int)
 
 
 def number(text: str | None) -> float | int | str | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    """A placement or markup as typed: an int or a float when it is one; other text goes on."""
+    return _as_typed(text, int, float)
 
 
 def _price_for(
@@ -211,6 +210,7 @@ def typed_prices(template: ProductTemplate) -> dict[str, str]:
 
 
 def form_for(template: ProductTemplate) -> TemplateForm:
+    """The form filled in from a saved template, prices as decimals."""
     data = product_templates.to_dict(template)
     lines = [f"{vid} {price}".strip() for vid, price in typed_prices(template).items()]
     rule = data["pricing"] or {}
