@@ -78,6 +78,9 @@ SUBJECTS = (
     "vinyl record",
     "polar bear",
 )
+# The `login` and `make_images` fixtures, as the tests annotate them.
+Login = Callable[[str], Page]
+MakeImages = Callable[..., list[str]]
 FOCUSED = re.compile(r"\bis-focused\b")
 SELECTED = re.compile(r"\bis-selected\b")
 

@@ -3,15 +3,10 @@ page's "Draft listing" button filling the listing form, which the operator edits
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from playwright.sync_api import expect
 
-from playwright.sync_api import Page, expect
-
-from tests.browser.conftest import card, card_ids, image, screenshot
+from tests.browser.conftest import Login, MakeImages, card, card_ids, image, screenshot
 from tests.e2e.harness import Gateway
-
-Login = Callable[[str], Page]
-MakeImages = Callable[..., list[str]]
 
 
 def test_flagged_images_carry_a_badge_and_the_queue_filters_them(

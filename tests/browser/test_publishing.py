@@ -7,15 +7,10 @@ checked on the page and through the API.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from playwright.sync_api import expect
 
-from playwright.sync_api import Page, expect
-
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import Login, MakeImages, screenshot
 from tests.e2e.harness import Gateway
-
-Login = Callable[[str], Page]
-MakeImages = Callable[..., list[str]]
 
 
 def test_an_admin_makes_a_template_offline_and_publishes_a_dry_run(

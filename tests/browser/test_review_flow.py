@@ -6,13 +6,13 @@ gateway stored), so a page that only looks right cannot pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     FOCUSED,
     SELECTED,
+    Login,
+    MakeImages,
     card,
     card_ids,
     image,
@@ -20,9 +20,6 @@ from tests.browser.conftest import (
     wait_for_visible_images,
 )
 from tests.e2e.harness import Gateway
-
-Login = Callable[[str], Page]
-MakeImages = Callable[..., list[str]]
 
 # Queue positions to reject, with the reason picker's number key for each (the rest are approved).
 REJECTS = {1: "2", 3: "1", 6: "3", 8: "6", 11: "4", 13: "5", 16: "2", 18: "1"}

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Request, expect
 
-from tests.browser.conftest import FOCUSED, PASSWORDS, card, image
+from tests.browser.conftest import FOCUSED, PASSWORDS, Login, MakeImages, card, image
 from tests.e2e.harness import Gateway
-
-Login = Callable[[str], Page]
-MakeImages = Callable[..., list[str]]
 
 
 def test_a_viewer_sees_the_queue_but_cannot_decide(

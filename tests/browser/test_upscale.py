@@ -4,16 +4,11 @@ pending review at factor x the size, with the source as its parent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from playwright.sync_api import expect
 
-from playwright.sync_api import Page, expect
-
-from tests.browser.conftest import image, screenshot
+from tests.browser.conftest import Login, MakeImages, image, screenshot
 from tests.e2e.harness import Gateway
 from tests.e2e.publishing import unchecked_template
-
-Login = Callable[[str], Page]
-MakeImages = Callable[..., list[str]]
 
 
 def test_clicking_upscale_on_the_detail_page_produces_a_child_image(
