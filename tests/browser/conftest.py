@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ from playwright.sync_api import (
 
 from tests.conftest import service_missing
 from tests.e2e.harness import ROOT, Gateway
+from tests.e2e.publishing import printify_env
+from tests.emulators.process import EmulatorProcess
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = ROOT / "test-artifacts"
@@ -79,7 +82,7 @@ SUBJECTS = (
     "polar bear",
 )
 # The `login` and `make_images` fixtures, as the tests annotate them.
-Login = Callable[[str], Page]
+Login = Callable[..., Page]
 MakeImages = Callable[..., list[str]]
 FOCUSED = re.compile(r"\bis-focused\b")
 SELECTED = re.compile(r"\bis-selected\b")
@@ -102,17 +105,14 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
-@pytest.fixture(scope="session")
-def ui_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """A gateway with one operator per role (`admin`, `reviewer`, `viewer`).
+@contextmanager
+def gateway_with_operators(root: Path, env: dict[str, str]) -> Iterator[Gateway]:
+    """A started gateway with one operator per role in PASSWORDS; stopped on leaving.
 
-    Starting one costs seconds, so the browser tests share it; their tags keep their data apart.
     One web process is plenty for one browser (and spares the 2-core CI machine an app import);
     the operators are created concurrently, as each CLI call spends its time importing the app.
     """
-    gateway = Gateway(
-        tmp_path_factory.mktemp("ui-gateway"), {"WORKER_CONCURRENCY": "2"}, web_workers=1
-    )
+    gateway = Gateway(root, env, web_workers=1)
     try:
         gateway.start(workers=1)
         with ThreadPoolExecutor(len(PASSWORDS)) as pool:
@@ -136,13 +136,41 @@ def ui_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         gateway.stop()
 
 
-@pytest.fixture
-def login(browser: Browser, ui_gateway: Gateway) -> Iterator[Callable[[str], Page]]:
-    """Open a fresh browser context and log in through the form as `role`.
+@pytest.fixture(scope="session")
+def ui_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway with one operator per role (`admin`, `reviewer`, `viewer`) and no Printify token.
+
+    Starting one costs seconds, so the browser tests share it; their tags keep their data apart.
+    """
+    root = tmp_path_factory.mktemp("ui-gateway")
+    with gateway_with_operators(root, {"WORKER_CONCURRENCY": "2"}) as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+def printify_gateway(
+    tmp_path_factory: pytest.TempPathFactory, printify_emulator: EmulatorProcess
+) -> Iterator[Gateway]:
+    """A gateway that talks to the Printify emulator (reset first), one operator per role.
+
+    For the tests that need Printify's catalog or costs, which `ui_gateway` has no token for; one
+    per test module, so that each module starts from the emulator's defaults.
+    """
+    printify_emulator.configure(reset=True)
+    root = tmp_path_factory.mktemp("printify-gateway")
+    with gateway_with_operators(root, printify_env(printify_emulator)) as gateway:
+        yield gateway
+
+
+def _logins(
+    browser: Browser, gateway: Gateway, *, previews_must_load: bool = False
+) -> Iterator[Callable[..., Page]]:
+    """Open fresh browser contexts on `gateway`, each logged in through the form as a role.
 
     Uncaught script errors, console errors and 5xx answers on any page fail the test when it
     ends: a broken script (say, one the Content-Security-Policy blocks) would otherwise go
-    unnoticed. Refused requests (4xx) are left to the tests, some of which provoke them.
+    unnoticed. Refused requests (4xx) are left to the tests, some of which provoke them, except
+    refused previews where `previews_must_load`.
     """
     contexts = []
     problems: list[str] = []
@@ -152,12 +180,13 @@ def login(browser: Browser, ui_gateway: Gateway) -> Iterator[Callable[[str], Pag
             problems.append(f"console: {message.text} ({message.location.get('url')})")
 
     def on_response(response: Response) -> None:
-        if response.status >= 500:
+        refused_preview = response.status >= 400 and "/preview?" in response.url
+        if response.status >= 500 or (previews_must_load and refused_preview):
             problems.append(f"{response.status} from {response.request.method} {response.url}")
 
-    def open_as(role: str) -> Page:
+    def open_as(role: str, *, height: int = 900) -> Page:
         context = browser.new_context(
-            viewport={"width": 1440, "height": 900}, base_url=ui_gateway.url
+            viewport={"width": 1440, "height": height}, base_url=gateway.url
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
@@ -176,6 +205,19 @@ def login(browser: Browser, ui_gateway: Gateway) -> Iterator[Callable[[str], Pag
     for context in contexts:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def login(browser: Browser, ui_gateway: Gateway) -> Iterator[Login]:
+    """Log in to `ui_gateway` as `role` in a fresh browser context: a page 1440 x 900 (`height`
+    changes that); script errors and 5xx answers fail the test (see `_logins`)."""
+    yield from _logins(browser, ui_gateway)
+
+
+@pytest.fixture
+def printify_login(browser: Browser, printify_gateway: Gateway) -> Iterator[Login]:
+    """Log in to `printify_gateway` as `login` does; a refused preview fails the test too."""
+    yield from _logins(browser, printify_gateway, previews_must_load=True)
 
 
 @pytest.fixture

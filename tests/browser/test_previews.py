@@ -5,67 +5,15 @@ picture for that colour's (the page's CSP allows the swatches' colours and the s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Response, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import TIMEOUT_MS, screenshot
+from tests.browser.conftest import Login, screenshot
 from tests.e2e.harness import Gateway
-from tests.e2e.publishing import browse_catalog, create_template, printify_env, template_body
-from tests.emulators.process import EmulatorProcess
+from tests.e2e.publishing import browse_catalog, create_template, template_body
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "preview-password-1"
-
-
-@pytest.fixture(scope="module")
-def catalog_gateway(
-    tmp_path_factory: pytest.TempPathFactory, printify_emulator: EmulatorProcess
-) -> Iterator[Gateway]:
-    """A gateway with Printify (the emulator) configured and one `viewer` operator."""
-    gateway = Gateway(
-        tmp_path_factory.mktemp("preview-gateway"), printify_env(printify_emulator), web_workers=1
-    )
-    try:
-        gateway.start(workers=1)
-        gateway.flask("operators", "create", "viewer", "--role", "viewer", "--password", PASSWORD)
-        yield gateway
-    finally:
-        gateway.stop()
-
-
-@pytest.fixture
-def viewer_page(browser: Browser, catalog_gateway: Gateway) -> Iterator[Page]:
-    """The viewer, logged in through the form; script errors and 5xx answers fail the test."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 1000}, base_url=catalog_gateway.url
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    problems: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda message: on_console(message, problems))
-    page.on("response", lambda response: on_response(response, problems))
-    page.goto("/login")
-    page.fill("#username", "viewer")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/review**")
-    yield page
-    context.close()
-    assert not problems, "\n".join(problems)
-
-
-def on_console(message: ConsoleMessage, problems: list[str]) -> None:
-    if message.type == "error" and not message.text.startswith("Failed to load resource"):
-        problems.append(f"console: {message.text}")
-
-
-def on_response(response: Response, problems: list[str]) -> None:
-    """Any 5xx, and any refused preview, is a problem."""
-    if response.status >= 500 or (response.status >= 400 and "/preview?" in response.url):
-        problems.append(f"{response.status} from {response.url}")
 
 
 def loaded_width(page: Page, image: Locator) -> int:
@@ -77,29 +25,29 @@ def loaded_width(page: Page, image: Locator) -> int:
 
 
 def test_the_detail_page_shows_each_templates_preview_and_swaps_its_colour(
-    viewer_page: Page, catalog_gateway: Gateway
+    printify_login: Login, printify_gateway: Gateway
 ):
-    job = catalog_gateway.wait_job(
-        catalog_gateway.generate(
+    job = printify_gateway.wait_job(
+        printify_gateway.generate(
             prompt="retro sunset over palm trees", width=512, height=512, seed=9
         )
     )
     assert job["status"] == "completed", job
     [image_id] = job["image_ids"]
     tee = create_template(
-        catalog_gateway,
+        printify_gateway,
         template_body(
-            browse_catalog(catalog_gateway, "Unisex Jersey Short Sleeve Tee"),
+            browse_catalog(printify_gateway, "Unisex Jersey Short Sleeve Tee"),
             "Tee",
             placement={"x": 0.5, "y": 0.4, "scale": 0.8, "angle": 0},
         ),
     )
     sticker = create_template(
-        catalog_gateway,
-        template_body(browse_catalog(catalog_gateway, "Kiss-Cut Stickers"), "Sticker"),
+        printify_gateway,
+        template_body(browse_catalog(printify_gateway, "Kiss-Cut Stickers"), "Sticker"),
     )
 
-    page = viewer_page
+    page = printify_login("viewer", height=1000)
     page.goto(f"/review/images/{image_id}")
     previews = page.locator("#previews")
     previews.scroll_into_view_if_needed()
