@@ -95,4 +95,21 @@ def test_schemathesis_finds_no_failure(contract_gateway: Gateway, version: int) 
         f"took {elapsed:.0f} s"
     )
     print(budget, " ".join(command[:5]), file=sys.stderr)
-    assert result.returncode == 0, f"{budget}\n{result.stdout[-20000:]}\n{result.stderr[-2000:]}"
+    assert result.returncode == 0, (
+        f"{budget}\n{result.stdout[-20000:]}\n{result.stderr[-2000:]}\n"
+        f"{server_errors(contract_gateway)}"
+    )
+
+
+def server_errors(gateway: Gateway, context: int = 40) -> str:
+    """The gateway's logged errors with the lines after each (its traceback): what a 500 that
+    schemathesis reports was, which its own output cannot say."""
+    found = []
+    for path in sorted(gateway.state_dir.glob("*.log")):
+        lines = path.read_text(errors="replace").splitlines()
+        for number, line in enumerate(lines):
+            if " ERROR " in line or line.startswith("Traceback"):
+                found.append(
+                    f"--- {path.name}:{number + 1}\n" + "\n".join(lines[number:][:context])
+                )
+    return "\n".join(found[-5:]) or "(the gateway logged no error)"

@@ -28,6 +28,7 @@ REQUIRED_SCOPE = "x-required-scope"
 RATE_TIER = "x-rate-tier"
 MAXIMUM_FROM_SETTING = "x-maximum-from-setting"
 ENUM_FROM_SETTING = "x-enum-from-setting"
+ASKS_PRINTIFY = "x-asks-printify"
 FieldT = TypeVar("FieldT", bound=fields.Raw)
 
 JSON = "application/json"
@@ -83,6 +84,9 @@ ERRORS: dict[str, str] = {
     "413": "Request body too large (FILE_TOO_LARGE)",
     "422": "This Idempotency-Key was used with a different request (IDEMPOTENCY_KEY_REUSED)",
     "429": "Rate limit of this operation's tier exceeded (RATE_LIMIT_EXCEEDED)",
+    "502": "Printify refused the call this needed (EXTERNAL_SERVICE_ERROR)",
+    "503": "Printify is not configured, unreachable, or the gateway's Printify budget is spent "
+    "for now (SERVICE_UNAVAILABLE; see Retry-After)",
 }
 RATE_HEADERS: dict[str, dict[str, Any]] = {
     "X-RateLimit-Limit": {"type": "integer", "description": "requests per hour in this tier"},
@@ -130,6 +134,12 @@ def cursor_paged(ns: Namespace, item_model: str) -> Callable[[Any], Any]:
     return ns.vendor({CURSOR_ITEMS: item_model})
 
 
+def asks_printify(ns: Namespace) -> Callable[[Any], Any]:
+    """Mark an operation that may have to ask Printify (the catalog, a template's check): it
+    documents 502 and 503, the answers `publishing.catalog` gives when Printify cannot."""
+    return ns.vendor({ASKS_PRINTIFY: True})
+
+
 def idempotency_required_in_v2(ns: Namespace) -> Callable[[Any], Any]:
     """Document the Idempotency-Key header of a call v2 refuses without one (the handler enforces
     it with `idempotent(required_in_v2=True)`)."""
@@ -174,7 +184,8 @@ def _as_v2(operation: dict[str, Any], item_model: str | None, idempotency: bool)
 
 
 def _error_codes(operation: dict[str, Any]) -> set[str]:
-    """The errors an operation answers because of its decorators and parameters."""
+    """The errors an operation answers because of its decorators and parameters (the markers
+    that say so are taken out: they are no part of the published document)."""
     parameters = operation.get("parameters", [])
     where = {parameter["in"] for parameter in parameters}
     codes: set[str] = set()
@@ -188,6 +199,8 @@ def _error_codes(operation: dict[str, Any]) -> set[str]:
         codes.add("413")
     if any(parameter["name"] == "Idempotency-Key" for parameter in parameters):
         codes |= {"409", "422"}
+    if operation.pop(ASKS_PRINTIFY, False):
+        codes |= {"502", "503"}
     return codes
 
 

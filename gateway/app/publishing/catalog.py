@@ -8,12 +8,14 @@ runs outside any transaction: a slow Printify never holds SQLite's write lock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
+from gateway.app.clients.pacing import PacingDelay
 from gateway.app.clients.printify import PrintifyClient
 from gateway.app.clients.printify_errors import (
     PrintifyConfigurationError,
@@ -48,6 +50,16 @@ def external_error(error: PrintifyError) -> GatewayError:
         headers = {"Retry-After": str(int(error.retry_after or 5))}
         return ServiceUnavailable(str(error), details=details, headers=headers)
     return GatewayError(str(error), code="EXTERNAL_SERVICE_ERROR", details=details)
+
+
+def budget_spent(delay: PacingDelay) -> ServiceUnavailable:
+    """The API's answer when our own Printify budget has no slot soon enough: 503 with the wait,
+    the same promise Printify's 429 would make (catalog calls get 100 a minute)."""
+    return ServiceUnavailable(
+        f"the Printify {delay.bucket} budget is spent; try again shortly",
+        details={"printify_budget": delay.bucket},
+        headers={"Retry-After": str(max(1, math.ceil(delay.seconds)))},
+    )
 
 
 class Catalog:
@@ -89,6 +101,10 @@ class Catalog:
             if row is not None:
                 return row.data
             raise external_error(error) from error
+        except PacingDelay as delay:
+            if row is not None:
+                return row.data
+            raise budget_spent(delay) from delay
         except PrintifyError as error:
             raise external_error(error) from error
         with self._writer.begin() as connection:

@@ -22,7 +22,7 @@ from gateway.app.clients.pacing import PacingDelay
 from gateway.app.clients.printify import PrintifyClient
 from gateway.app.clients.printify_errors import PrintifyError, PrintifyUnavailable
 from gateway.app.errors import ServiceUnavailable
-from gateway.app.publishing.catalog import external_error
+from gateway.app.publishing.catalog import budget_spent, external_error
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.pricing import figures, learn_product, learn_shipping, view
 
@@ -125,9 +125,7 @@ def refresh(
         try:
             draft = probe_costs(context.writer, client, template)
         except PacingDelay as delay:
-            raise ServiceUnavailable(
-                str(delay), headers={"Retry-After": str(max(1, round(delay.seconds)))}
-            ) from None
+            raise budget_spent(delay) from None
         except PrintifyError as error:
             raise external_error(error) from error
     answer = view(session, template, country)

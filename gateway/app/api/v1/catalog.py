@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource
 
-from gateway.app.api import common
+from gateway.app.api import common, spec
 from gateway.app.publishing import context as publishing_context
 from gateway.app.security import api_access
 
@@ -13,6 +13,7 @@ catalog_ns = Namespace("catalog", description="The Printify catalog, cached by t
 
 @catalog_ns.route("/blueprints")
 class Blueprints(Resource):
+    @spec.asks_printify(catalog_ns)
     @api_access("catalog.read")
     def get(self) -> list:
         """Printify blueprints (product types), cached."""
@@ -22,6 +23,7 @@ class Blueprints(Resource):
 
 @catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers")
 class Providers(Resource):
+    @spec.asks_printify(catalog_ns)
     @api_access("catalog.read")
     def get(self, blueprint_id: int) -> list:
         """Print providers of a blueprint, cached."""
@@ -31,6 +33,7 @@ class Providers(Resource):
 
 @catalog_ns.route("/blueprints/<int:blueprint_id>/print_providers/<int:provider_id>/variants")
 class Variants(Resource):
+    @spec.asks_printify(catalog_ns)
     @api_access("catalog.read")
     def get(self, blueprint_id: int, provider_id: int) -> dict:
         """Every variant (out-of-stock ones too) with its print areas' pixel sizes, cached."""
