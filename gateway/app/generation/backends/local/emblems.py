@@ -13,6 +13,7 @@ from gateway.app.generation.backends.local.frames import (
     head_ink,
     is_flat,
     line_width,
+    open_layout,
     paint_hero,
     paint_motif,
 )
@@ -64,11 +65,9 @@ def _lettering_height(design: Design, width: float, m: float, per_line: float) -
 
 def layout_badge(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """A round emblem in a double ring, with the tagline and headline beneath it."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone = colours(design)
-    lw, gap, pad = line_width(design, m), 0.05 * m, 0.05 * m
+    gap, pad = 0.05 * m, 0.05 * m
     per_line = 0.14 * m if len(design.headline) == 1 else 0.1 * m
     text_h = (
         _lettering_height(design, 0.8 * width, m, per_line)
@@ -110,11 +109,8 @@ def _arc_size(text: str, cap: float, radius: float, max_span: float, tracking: f
 
 def layout_seal(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """A round seal: the motif in the middle, the headline set on the ring around it."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone, pal = colours(design), design.palette
-    lw = line_width(design, m)
     cx, cy = width / 2, height / 2
     outer = 0.45 * m
     band = rng.uniform(0.11, 0.14) * m
@@ -165,11 +161,9 @@ def layout_seal(canvas: Image.Image, design: Design, rng: random.Random) -> None
 
 def layout_arch(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """An arched window holding the motif (and icon), the lettering set beneath it."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone, pal = colours(design), design.palette
-    lw, gap = line_width(design, m), 0.05 * m
+    gap = 0.05 * m
     per_line = 0.12 * m if len(design.headline) == 1 else 0.085 * m
     text_h = (
         _lettering_height(design, 0.84 * width, m, per_line)

@@ -7,26 +7,32 @@ silhouette, so seeds that share a scene still read as different designs.
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Callable
-
-from PIL import ImageDraw
+from random import Random
 
 from gateway.app.generation.backends.local.palettes import Palette
 from gateway.app.generation.backends.local.scenes import darkest, lightest
-from gateway.app.generation.backends.local.shapes import Box, Point, disc, measure, sparkle
+from gateway.app.generation.backends.local.shapes import (
+    Box,
+    Draw,
+    Painter,
+    Point,
+    disc,
+    extent,
+    measure,
+    sparkle,
+)
 
-ExtraPainter = Callable[[ImageDraw.ImageDraw, Box, Palette, random.Random, int], None]
+
+def _silhouette(pal: Palette, lw: int) -> str:
+    """The colour of birds and trees: the ink in line art, else the palette's darkest colour."""
+    return pal.ink if lw else darkest(pal)
 
 
-def paint_birds(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_birds(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """A few gulls, each two shallow arcs, drifting across the upper sky."""
-    x0, y0, _, _ = box
-    _, _, w, h, s = measure(box)
+    x0, y0, w, h, s = extent(box)
     width = lw or max(1, round(s * 0.012))
-    colour = pal.ink if lw else darkest(pal)
+    colour = _silhouette(pal, lw)
     for _ in range(rng.randint(3, 5)):
         x, y = x0 + w * rng.uniform(0.15, 0.85), y0 + h * rng.uniform(0.12, 0.38)
         span = s * rng.uniform(0.025, 0.05)
@@ -51,13 +57,11 @@ def _frond(base: Point, angle: float, length: float) -> list[Point]:
     return upper + lower[::-1]
 
 
-def paint_palms(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_palms(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """One or two leaning palm trees in silhouette at the sides of the scene."""
     x0, _, x1, y1 = box
     _, _, w, h, s = measure(box)
-    colour = pal.ink if lw else darkest(pal)
+    colour = _silhouette(pal, lw)
     sides = rng.choice([(-1,), (1,), (-1, 1)])
     for side in sides:
         foot = (x0 + w * 0.12, y1) if side < 0 else (x1 - w * 0.12, y1)
@@ -85,13 +89,11 @@ def paint_palms(
                 draw.polygon(leaf, fill=colour)
 
 
-def paint_pines(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_pines(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """A row of pine trees of varied height standing along the bottom edge."""
     x0, _, _, y1 = box
     _, _, w, h, _ = measure(box)
-    colour = pal.ink if lw else darkest(pal)
+    colour = _silhouette(pal, lw)
     count = rng.randint(5, 9)
     for k in range(count):
         x = x0 + w * (k + 0.5 + rng.uniform(-0.3, 0.3)) / count
@@ -106,12 +108,9 @@ def paint_pines(
             draw.rectangle((x - half * 0.15, y1 - tall * 0.14, x + half * 0.15, y1), fill=colour)
 
 
-def paint_clouds(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_clouds(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Two flat-bottomed puffy clouds in the upper sky."""
-    x0, y0, _, _ = box
-    _, _, w, h, s = measure(box)
+    x0, y0, w, h, s = extent(box)
     colour = lightest(pal)
     for _ in range(2):
         cx, base = x0 + w * rng.uniform(0.2, 0.8), y0 + h * rng.uniform(0.18, 0.34)
@@ -132,12 +131,9 @@ def paint_clouds(
             draw.rectangle((cx - r * 1.9, base - r * 0.6, cx + r * 1.85, base), fill=colour)
 
 
-def paint_stars(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_stars(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """A scatter of four-pointed twinkles, larger and fewer than a starfield."""
-    x0, y0, _, _ = box
-    _, _, w, h, s = measure(box)
+    x0, y0, w, h, s = extent(box)
     for _ in range(rng.randint(6, 10)):
         x, y = x0 + w * rng.uniform(0.08, 0.92), y0 + h * rng.uniform(0.06, 0.45)
         shape = sparkle(x, y, s * rng.uniform(0.015, 0.035))
@@ -147,7 +143,7 @@ def paint_stars(
             draw.polygon(shape, fill=pal.accents[0])
 
 
-EXTRAS: dict[str, ExtraPainter] = {
+EXTRAS: dict[str, Painter] = {
     "birds": paint_birds,
     "palms": paint_palms,
     "pines": paint_pines,

@@ -24,20 +24,44 @@ from gateway.app.generation.backends.local.patterns import (
     paint_truchet,
 )
 from gateway.app.generation.backends.local.scenes import paint_mountains, paint_sun, paint_waves
-from gateway.app.generation.backends.local.shapes import Box, arch
+from gateway.app.generation.backends.local.shapes import Box, Painter, arch
 
-MotifPainter = Callable[[ImageDraw.ImageDraw, Box, Palette, random.Random, int], None]
-MOTIFS: dict[str, MotifPainter] = {
-    "sun": paint_sun,
-    "mountains": paint_mountains,
-    "waves": paint_waves,
-    "sunburst": paint_sunburst,
-    "rings": paint_rings,
-    "truchet": paint_truchet,
-    "halftone": paint_halftone,
-    "stripes": paint_stripes,
-    "chevrons": paint_chevrons,
-    "confetti": paint_confetti,
+
+@dataclass(frozen=True)
+class Motif:
+    """A motif's painter and the palette colour its filled form lies on (None: it covers its box).
+
+    Line art (lw > 0) has no ground: it is drawn over the design's background.
+    """
+
+    paint: Painter
+    ground: Callable[[Palette], str] | None = None
+
+    def __call__(
+        self, draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
+    ) -> None:
+        """Lay the ground (filled only), then paint the motif over it."""
+        if self.ground and not lw:
+            draw.rectangle(box, fill=self.ground(pal))
+        self.paint(draw, box, pal, rng, lw)
+
+
+def _light(pal: Palette) -> str:
+    """The palette's light fill: the ground of skies and most patterns."""
+    return pal.light
+
+
+MOTIFS: dict[str, Motif] = {
+    "sun": Motif(paint_sun, _light),
+    "mountains": Motif(paint_mountains, _light),
+    "waves": Motif(paint_waves, _light),
+    "sunburst": Motif(paint_sunburst, _light),
+    "rings": Motif(paint_rings),
+    "truchet": Motif(paint_truchet, lambda pal: pal.accents[3]),
+    "halftone": Motif(paint_halftone, _light),
+    "stripes": Motif(paint_stripes, lambda pal: pal.accents[1]),
+    "chevrons": Motif(paint_chevrons, _light),
+    "confetti": Motif(paint_confetti, _light),
 }
 
 
@@ -70,6 +94,16 @@ def head_ink(design: Design, fill: str | None = None, hollow: str | None = None)
 def line_width(design: Design, m: float) -> int:
     """Stroke width of rules, rings and line art on a canvas whose shorter side is `m`."""
     return max(1, round(m * (0.008 if design.style == "line" else 0.011)))
+
+
+def open_layout(
+    canvas: Image.Image, design: Design
+) -> tuple[int, int, int, ImageDraw.ImageDraw, int]:
+    """What a layout starts from: the canvas's width, height and shorter side, a pen on it and
+    the stroke width of its rules and rings."""
+    width, height = canvas.size
+    m = min(width, height)
+    return width, height, m, ImageDraw.Draw(canvas), line_width(design, m)
 
 
 def is_flat(design: Design) -> bool:

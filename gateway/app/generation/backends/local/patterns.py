@@ -1,28 +1,22 @@
 """Pattern motifs: fields that fill a box edge to edge; lw 0 filled shapes, lw > 0 line art.
 
 Patterns carry no horizon, so the layouts may rotate and zoom them; the rng varies their
-density and focus.
+density and focus. The ground a filled pattern lies on is laid by `frames.MOTIFS`.
 """
 
 from __future__ import annotations
 
 import math
-import random
-
-from PIL import ImageDraw
+from random import Random
 
 from gateway.app.generation.backends.local.palettes import Palette
-from gateway.app.generation.backends.local.shapes import Box, disc, measure, sparkle
+from gateway.app.generation.backends.local.shapes import Box, Draw, disc, extent, measure, sparkle
 
 
-def paint_sunburst(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_sunburst(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Alternating rays from the centre around a ringed disc."""
     cx, cy, w, h, s = measure(box)
     rays, reach, inner = rng.choice([16, 20, 24, 28]), math.hypot(w, h), s * rng.uniform(0.14, 0.22)
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
     for k in range(rays):
         a0 = 2 * math.pi * k / rays
         a1 = a0 + math.pi / rays
@@ -40,9 +34,7 @@ def paint_sunburst(
         draw.ellipse(disc(cx, cy, inner * 0.72), fill=pal.accents[1])
 
 
-def paint_rings(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_rings(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Concentric rings, centred or rising from below the centre."""
     cx, cy, w, h, _ = measure(box)
     cy += h * rng.choice([0.0, 0.0, 0.35])
@@ -56,17 +48,12 @@ def paint_rings(
             draw.ellipse(ring, fill=colours[k % len(colours)])
 
 
-def paint_truchet(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_truchet(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Smith-style Truchet tiles: quarter arcs that join into meandering paths."""
-    x0, y0, _, _ = box
-    _, _, w, h, s = measure(box)
+    x0, y0, w, h, s = extent(box)
     cell = s / rng.randint(5, 9)
     band = lw or max(1, round(cell * rng.uniform(0.2, 0.34)))
     r = cell / 2 + band / 2
-    if not lw:
-        draw.rectangle(box, fill=pal.accents[3])
     colour = pal.accents[1] if lw else pal.accents[0]
     for j in range(math.ceil(h / cell)):
         for i in range(math.ceil(w / cell)):
@@ -79,14 +66,9 @@ def paint_truchet(
                 draw.arc(disc(ax, ay, r), start, end, fill=colour, width=band)
 
 
-def paint_halftone(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_halftone(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """A halftone dot field that swells towards a focal point."""
-    x0, y0, _, _ = box
-    _, _, w, h, s = measure(box)
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
+    x0, y0, w, h, s = extent(box)
     step = s / rng.randint(12, 22)
     fx, fy = x0 + w * rng.uniform(0.1, 0.9), y0 + h * rng.uniform(0.1, 0.9)
     span = math.hypot(w, h) * rng.uniform(0.6, 0.9)
@@ -101,14 +83,10 @@ def paint_halftone(
                 draw.ellipse(disc(x, y, r), fill=colour)
 
 
-def paint_stripes(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_stripes(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Tapered, wavering tiger stripes reaching in from both sides."""
     x0, y0, x1, _ = box
     _, _, w, h, _ = measure(box)
-    if not lw:
-        draw.rectangle(box, fill=pal.accents[1])
     count = rng.randint(5, 8)
     for edge, inward in ((x0, 1), (x1, -1)):
         for k in range(count):
@@ -130,17 +108,13 @@ def paint_stripes(
                 draw.polygon(shape, fill=pal.ink)
 
 
-def paint_chevrons(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_chevrons(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Bold zigzag bands cycling through the accents."""
     x0, y0, _, y1 = box
     _, _, w, _, s = measure(box)
     band = s / rng.randint(5, 9)
     teeth = rng.randint(3, 6)
     colours = [pal.light, pal.accents[0], pal.accents[1], pal.accents[2]]
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
     pitch = w / teeth
     y, k = y0 - band * 2, 0
     while y < y1 + band:
@@ -156,14 +130,9 @@ def paint_chevrons(
         y, k = y + band, k + 1
 
 
-def paint_confetti(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_confetti(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Scattered dots, dashes and twinkles in the accents, evenly spread by jittered grid."""
-    x0, y0, _, _ = box
-    _, _, w, h, s = measure(box)
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
+    x0, y0, w, h, s = extent(box)
     cell = s / rng.randint(6, 10)
     for j in range(math.ceil(h / cell)):
         for i in range(math.ceil(w / cell)):

@@ -11,7 +11,7 @@ from gateway.app.generation.backends.local.frames import (
     colours,
     head_ink,
     is_flat,
-    line_width,
+    open_layout,
     paint_hero,
     paint_motif,
 )
@@ -79,11 +79,8 @@ def _ribbon(
 
 def layout_poster(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """A full-bleed motif panel, its lettering on a round plate or a ribbon banner."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone, pal = colours(design), design.palette
-    lw = line_width(design, m)
     inset = 0 if not design.transparent and rng.random() < 0.4 else round(0.05 * m)
     panel = (inset, inset, width - inset, height - inset)
     paint_motif(canvas, design, rng, panel, "rounded" if inset else "rect")
@@ -124,11 +121,9 @@ def layout_poster(canvas: Image.Image, design: Design, rng: random.Random) -> No
 
 def layout_band(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """A panorama band of the motif between the headline above and the tagline below."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone = colours(design)
-    lw, gap = line_width(design, m), 0.045 * m
+    gap = 0.045 * m
     lines = _fit(design, 0.86 * width, 0.15 * m if len(design.headline) == 1 else 0.1 * m)
     text_h = _height(lines, gap * 0.4)
     bw, bh = 0.86 * width, rng.uniform(0.34, 0.44) * height
@@ -154,11 +149,9 @@ def layout_band(canvas: Image.Image, design: Design, rng: random.Random) -> None
 
 def layout_stack(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """Stacked words set to one width, under an icon and over a starred rule."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone, pal = colours(design), design.palette
-    lw, gap, deco = line_width(design, m), 0.03 * m, 0.04 * m
+    gap, deco = 0.03 * m, 0.04 * m
     icon_s = (0.26 if len(design.headline) < 2 else 0.2) * m if design.icon else 0.0
     lines = _fit(
         design, 0.8 * width, min(0.2 * m, (0.64 * height - icon_s) / max(1, len(design.headline)))
@@ -187,11 +180,9 @@ def layout_stack(canvas: Image.Image, design: Design, rng: random.Random) -> Non
 
 def layout_block(canvas: Image.Image, design: Design, rng: random.Random) -> None:
     """A solid label block with the icon and words reversed out of it."""
-    width, height = canvas.size
-    m = min(width, height)
-    draw = ImageDraw.Draw(canvas)
+    width, height, m, draw, lw = open_layout(canvas, design)
     tone, pal = colours(design), design.palette
-    lw, gap, pad = line_width(design, m), 0.03 * m, 0.07 * m
+    gap, pad = 0.03 * m, 0.07 * m
     bw = 0.8 * width
     icon_s = (0.22 if len(design.headline) < 2 else 0.17) * m if design.icon else 0.0
     lines = _fit(

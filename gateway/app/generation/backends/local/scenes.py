@@ -1,18 +1,25 @@
 """Scene motifs (sun, mountains, waves): each fills or strokes a box, lw 0 filled, lw > 0 line art.
 
 The rng varies the composition inside the box (horizon, sun size and place, sky treatment,
-number of ranges), so two seeds of one prompt frame the same subject differently.
+number of ranges), so two seeds of one prompt frame the same subject differently. The ground a
+filled scene lies on (its plain sky) is laid by `frames.MOTIFS`.
 """
 
 from __future__ import annotations
 
 import math
-import random
-
-from PIL import ImageDraw
+from random import Random
 
 from gateway.app.generation.backends.local.palettes import Palette, luminance
-from gateway.app.generation.backends.local.shapes import Box, Point, disc, lerp, measure, wave_line
+from gateway.app.generation.backends.local.shapes import (
+    Box,
+    Draw,
+    Point,
+    disc,
+    lerp,
+    measure,
+    wave_line,
+)
 
 
 def lightest(pal: Palette) -> str:
@@ -25,13 +32,9 @@ def darkest(pal: Palette) -> str:
     return min((pal.bg, pal.ink, pal.light, *pal.accents), key=luminance)
 
 
-def _sky(
-    draw: ImageDraw.ImageDraw, box: Box, horizon: float, pal: Palette, kind: str, lw: int
-) -> None:
-    """Paint the sky above `horizon`: plain, or banded in the palette's warm accents."""
+def _sky(draw: Draw, box: Box, horizon: float, pal: Palette, kind: str, lw: int) -> None:
+    """Band the sky above `horizon` in the palette's warm accents; a plain sky is the ground."""
     x0, y0, x1, _ = box
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
     if kind != "bands":
         return
     colours = [pal.light, pal.accents[0], pal.accents[1], pal.accents[2]]
@@ -43,9 +46,7 @@ def _sky(
             draw.rectangle((x0, edges[k], x1, edges[k + 1]), fill=colour)
 
 
-def _rays(
-    draw: ImageDraw.ImageDraw, centre: Point, reach: float, pal: Palette, count: int, lw: int
-) -> None:
+def _rays(draw: Draw, centre: Point, reach: float, pal: Palette, count: int, lw: int) -> None:
     """Alternating rays spreading from the sun's centre."""
     cx, cy = centre
     for k in range(count):
@@ -63,9 +64,7 @@ def _rays(
             draw.polygon([centre, *wedge], fill=pal.accents[0])
 
 
-def paint_sun(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_sun(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """A retro sun setting over a sea with reflections, under a plain, banded or rayed sky."""
     x0, y0, x1, y1 = box
     cx, _, w, h, s = measure(box)
@@ -109,7 +108,7 @@ def paint_sun(
         draw.line((sx - half, y, sx + half, y), fill=colour, width=lw or round(row_h * 0.3))
 
 
-def _ridge(rng: random.Random, box: Box, base: float, amp: float, peaks: int) -> list[Point]:
+def _ridge(rng: Random, box: Box, base: float, amp: float, peaks: int) -> list[Point]:
     """A mountain ridge line: alternating peaks and saddles across the box (and a bit beyond)."""
     x0, _, x1, _ = box
     pad, n = (x1 - x0) * 0.05, peaks * 2
@@ -121,7 +120,7 @@ def _ridge(rng: random.Random, box: Box, base: float, amp: float, peaks: int) ->
     return [*points, (x1 + pad, base - amp * rng.uniform(0.1, 0.4))]
 
 
-def _snow_cap(draw: ImageDraw.ImageDraw, ridge: list[Point], colour: str) -> None:
+def _snow_cap(draw: Draw, ridge: list[Point], colour: str) -> None:
     """Jagged snow caps on every peak of a ridge."""
     for i in range(1, len(ridge) - 1, 2):
         peak = ridge[i]
@@ -131,7 +130,7 @@ def _snow_cap(draw: ImageDraw.ImageDraw, ridge: list[Point], colour: str) -> Non
         draw.polygon(cap, fill=colour)
 
 
-def _crescent(draw: ImageDraw.ImageDraw, centre: Point, r: float, pal: Palette, lw: int) -> None:
+def _crescent(draw: Draw, centre: Point, r: float, pal: Palette, lw: int) -> None:
     """A crescent moon: a disc less a disc of the same size shifted up and to the right."""
     cx, cy = centre
     bx, by = cx + r * 0.6, cy - r * 0.35
@@ -147,14 +146,10 @@ def _crescent(draw: ImageDraw.ImageDraw, centre: Point, r: float, pal: Palette, 
     )
 
 
-def paint_mountains(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_mountains(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Layered mountain ranges with snow caps under a sun, a big setting sun or a crescent moon."""
     x0, y0, x1, y1 = box
     _, _, w, h, s = measure(box)
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
     sky = rng.choice(["sun", "big-sun", "moon"])
     sx = x0 + w * rng.uniform(0.25, 0.75)
     if sky == "big-sun":
@@ -181,14 +176,10 @@ def paint_mountains(
             _snow_cap(draw, ridge, lightest(pal))
 
 
-def paint_waves(
-    draw: ImageDraw.ImageDraw, box: Box, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def paint_waves(draw: Draw, box: Box, pal: Palette, rng: Random, lw: int) -> None:
     """Rolling bands or scalloped rows of sea, under a small sun."""
     x0, y0, x1, y1 = box
     _, _, w, h, s = measure(box)
-    if not lw:
-        draw.rectangle(box, fill=pal.light)
     sun = disc(
         x0 + w * rng.uniform(0.25, 0.75),
         y0 + h * rng.uniform(0.2, 0.32),
@@ -213,9 +204,7 @@ def paint_waves(
             draw.polygon([*crest, (x1, y1), (x0, y1)], fill=colours[k % 4])
 
 
-def _scallops(
-    draw: ImageDraw.ImageDraw, box: Box, top: float, pal: Palette, rng: random.Random, lw: int
-) -> None:
+def _scallops(draw: Draw, box: Box, top: float, pal: Palette, rng: Random, lw: int) -> None:
     """Rows of concentric half-rings (seigaiha), each row overlapping the one behind it."""
     x0, _, x1, y1 = box
     r = (x1 - x0) / rng.choice([5, 6, 7]) / 2

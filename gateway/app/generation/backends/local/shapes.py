@@ -1,17 +1,31 @@
-"""Geometry shared by motifs, icons and layouts: boxes, discs, stars and outlines."""
+"""Geometry shared by motifs, icons and layouts: boxes, discs, stars, outlines, painters."""
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Callable
+
+from PIL import ImageDraw
+
+from gateway.app.generation.backends.local.palettes import Palette
 
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]
+Draw = ImageDraw.ImageDraw
+Painter = Callable[[Draw, Box, Palette, random.Random, int], None]
 
 
 def measure(box: Box) -> tuple[float, float, float, float, float]:
     """Centre x, centre y, width, height and shorter side of a box."""
     x0, y0, x1, y1 = box
     return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, min(x1 - x0, y1 - y0)
+
+
+def extent(box: Box) -> tuple[float, float, float, float, float]:
+    """Left, top, width, height and shorter side of a box."""
+    x0, y0, x1, y1 = box
+    return x0, y0, x1 - x0, y1 - y0, min(x1 - x0, y1 - y0)
 
 
 def disc(cx: float, cy: float, r: float) -> Box:
