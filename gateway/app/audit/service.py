@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,40 @@ class Actor:
 SYSTEM = Actor("system", None, "system")
 
 
+class EntryFields(TypedDict, total=False):
+    """What an entry may say beyond who did what to which entity (each None when left out)."""
+
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    note: str | None
+    details: dict[str, Any] | None
+
+
+ENTRY_FIELDS = tuple(EntryFields.__annotations__)
+AUDIT_LOG = AuditEntry.__table__
+
+
+def _actor_columns(actor: Actor) -> dict[str, Any]:
+    return {"actor_type": actor.kind, "actor_id": actor.id, "actor_name": actor.name}
+
+
+def _entry_columns(
+    actor: Actor, entity_type: str, entity_id: str, action: str, fields: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One entry's columns but its time; `fields` left out are None."""
+    unknown = set(fields) - set(ENTRY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown audit entry fields: {', '.join(sorted(unknown))}")
+    return {
+        **_actor_columns(actor),
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        **{name: fields.get(name) for name in ENTRY_FIELDS},
+    }
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -35,32 +70,12 @@ def record(
     entity_type: str,
     entity_id: str,
     action: str,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    reason: str | None = None,
-    note: str | None = None,
-    details: dict[str, Any] | None = None,
+    **fields: Unpack[EntryFields],
 ) -> AuditEntry:
     """Add one entry to the caller's transaction (committed with the change it describes)."""
-    entry = AuditEntry(
-        actor_type=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        note=note,
-        details=details,
-    )
+    entry = AuditEntry(**_entry_columns(actor, entity_type, entity_id, action, fields))
     session.add(entry)
     return entry
-
-
-AUDIT_LOG = AuditEntry.__table__
-ENTRY_FIELDS = ("from_status", "to_status", "reason", "note", "details")
 
 
 def record_each(
@@ -78,9 +93,7 @@ def record_each(
     """Add one alike entry per id that `entity_ids` selects, in one INSERT ... SELECT."""
     values = {
         "at": utcnow(),
-        "actor_type": actor.kind,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
+        **_actor_columns(actor),
         "entity_type": entity_type,
         "action": action,
         "from_status": from_status,
@@ -109,16 +122,7 @@ def record_many(
     rest of `record`'s arguments (from_status, to_status, reason, note, details)."""
     now = utcnow()
     rows = [
-        {
-            "at": now,
-            "actor_type": actor.kind,
-            "actor_id": actor.id,
-            "actor_name": actor.name,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "action": action,
-            **{name: fields.get(name) for name in ENTRY_FIELDS},
-        }
+        {"at": now, **_entry_columns(actor, entity_type, entity_id, action, fields)}
         for entity_id, fields in entries.items()
     ]
     if rows:
