@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Row, func, or_, select, update
@@ -90,14 +90,7 @@ def add_image(
     tags = list(tags)
     image = Image(
         status=ImageStatus.PENDING,
-        source=origin.source,
-        job_id=origin.job_id,
-        job_index=origin.job_index,
-        parent_id=origin.parent_id,
-        prompt=origin.prompt,
-        params=origin.params,
-        seed=origin.seed,
-        backend=origin.backend,
+        **asdict(origin),
         title=title,
         description=description,
         tags=tags,
@@ -117,17 +110,21 @@ def add_image(
     session.add(image)
     session.flush()
     duplicates.record(session, image, processed.phash, duplicate_max_distance)
-    audit.record(
+    _audit(
         session,
         actor,
-        entity_type="image",
-        entity_id=image.id,
-        action="created",
+        image.id,
+        "created",
         from_status=ImageStatus.GENERATING if origin.source == "generated" else None,
         to_status=ImageStatus.PENDING,
         details={"source": origin.source, "job_id": origin.job_id, "sha256": processed.sha256},
     )
     return image
+
+
+def _audit(session: Session, actor: Actor, image_id: str, action: str, **entry: Any) -> None:
+    """Record `action` on the image in the audit log (`entry`: the rest of `audit.record`'s fields)."""
+    audit.record(session, actor, entity_type="image", entity_id=image_id, action=action, **entry)
 
 
 def get(session: Session, image_id: str) -> Image:
@@ -183,12 +180,11 @@ def change_status(
             details={"image_id": image.id, "from": image.status, "to": str(target)},
         )
     session.refresh(image)
-    audit.record(
+    _audit(
         session,
         actor,
-        entity_type="image",
-        entity_id=image.id,
-        action=action or str(target),
+        image.id,
+        action or str(target),
         from_status=current,
         to_status=str(target),
         reason=reason,
@@ -235,6 +231,15 @@ def reset(session: Session, image: Image, actor: Actor, *, is_admin: bool) -> Im
 
 
 EDITABLE_FIELDS = {"title", "description", "tags"}
+LISTING_TEXT: dict[str, dict[str, Any]] = {
+    "title": {"max_length": v.MAX_TITLE_LENGTH},
+    "description": {"max_length": v.MAX_DESCRIPTION_LENGTH, "allow_newlines": True},
+}
+
+
+def check_listing_text(errors: v.FieldErrors, name: str, value: object) -> Any:
+    """The listing's `title` or `description` cleaned to its limits (a bad one joins `errors`)."""
+    return errors.check(v.clean_text, value, name, **LISTING_TEXT[name])
 
 
 def screen_listing(image: Image, screen: Screen) -> None:
@@ -251,18 +256,9 @@ def update_metadata(
     v.refuse_unknown(data, EDITABLE_FIELDS)
     errors = v.FieldErrors()
     cleaned: dict[str, Any] = {}
-    if "title" in data:
-        cleaned["title"] = errors.check(
-            v.clean_text, data["title"], "title", max_length=v.MAX_TITLE_LENGTH
-        )
-    if "description" in data:
-        cleaned["description"] = errors.check(
-            v.clean_text,
-            data["description"],
-            "description",
-            max_length=v.MAX_DESCRIPTION_LENGTH,
-            allow_newlines=True,
-        )
+    for name in LISTING_TEXT:
+        if name in data:
+            cleaned[name] = check_listing_text(errors, name, data[name])
     if "tags" in data:
         cleaned["tags"] = errors.check(v.tags, data["tags"])
     errors.raise_if_any()
@@ -272,13 +268,8 @@ def update_metadata(
     for name, value in cleaned.items():
         setattr(image, name, value)
     screen_listing(image, screen)
-    audit.record(
-        session,
-        actor,
-        entity_type="image",
-        entity_id=image.id,
-        action="metadata_updated",
-        details={"before": before, "after": cleaned},
+    _audit(
+        session, actor, image.id, "metadata_updated", details={"before": before, "after": cleaned}
     )
     return image
 
@@ -298,12 +289,11 @@ def delete_image(
         .select_from(Image)
         .where(Image.sha256 == image.sha256, Image.id != image.id)
     )
-    audit.record(
+    _audit(
         session,
         actor,
-        entity_type="image",
-        entity_id=image.id,
-        action="deleted",
+        image.id,
+        "deleted",
         from_status=image.status,
         details={"forced": force, "sha256": image.sha256},
     )

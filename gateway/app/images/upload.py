@@ -27,14 +27,8 @@ def store_upload(
 ) -> Image:
     """Validate the form first (cheap), then the image, store it, and add it in `pending`."""
     errors = v.FieldErrors()
-    title = errors.check(v.clean_text, form.get("title"), "title", max_length=v.MAX_TITLE_LENGTH)
-    description = errors.check(
-        v.clean_text,
-        form.get("description"),
-        "description",
-        max_length=v.MAX_DESCRIPTION_LENGTH,
-        allow_newlines=True,
-    )
+    title = service.check_listing_text(errors, "title", form.get("title"))
+    description = service.check_listing_text(errors, "description", form.get("description"))
     tags = errors.check(v.comma_separated_tags, form.get("tags"))
     errors.raise_if_any()
     settings = context.settings

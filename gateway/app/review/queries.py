@@ -9,7 +9,7 @@ while other reviewers move images out of the filtered set.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -57,17 +57,8 @@ class ReviewQuery:
 
     def statement(self) -> Any:
         """`select(Image)` with every filter: the image service's, plus the date range."""
-        statement = images.filtered(
-            ImageQuery(
-                status=self.status,
-                q=self.q,
-                backend=self.backend,
-                has_duplicates=self.has_duplicates,
-                has_warnings=self.has_warnings,
-                risk=self.risk,
-                soft_below_width=self.soft_below_width,
-            )
-        )
+        shared = {name: getattr(self, name) for name in IMAGE_FILTERS}
+        statement = images.filtered(ImageQuery(**shared))
         start, end = day_range(self.created_from, self.created_to)
         if start:
             statement = statement.where(Image.created_at >= start)
@@ -77,6 +68,9 @@ class ReviewQuery:
 
 
 QUEUE_ORDER = images.BY_CREATED
+# The image service's filters the queue offers (all but `job_id`), under the same names.
+_QUEUE_FIELDS = {field.name for field in fields(ReviewQuery)}
+IMAGE_FILTERS = tuple(field.name for field in fields(ImageQuery) if field.name in _QUEUE_FIELDS)
 UNFILTERED = ReviewQuery(status=None)
 
 
