@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from gateway.app import leases, metrics, tracing
-from gateway.app.audit import service as audit
 from gateway.app.audit.service import SYSTEM
 from gateway.app.clients.http import wait_retry_after
 from gateway.app.database import utcnow
@@ -275,12 +274,11 @@ def _store_results(
             **listing,
         )
         image_ids.append(image.id)
-    audit.record(
+    jobs.audit_job(
         session,
         SYSTEM,
-        entity_type="job",
-        entity_id=job.id,
-        action="completed",
+        job.id,
+        "completed",
         from_status=JobStatus.PROCESSING,
         to_status=JobStatus.COMPLETED,
         details={"images": len(processed), "warnings": problems},

@@ -80,15 +80,27 @@ def create_job(
     quotas.consume(session, requester.allowance, "images", int(params.get("batch_size") or 1))
     session.add(job)
     session.flush()
-    audit.record(
-        session,
-        requester.actor,
-        entity_type="job",
-        entity_id=job.id,
-        action="submitted",
-        to_status=JobStatus.PENDING,
-        details={"backend": backend, "mode": mode},
+    details = {"backend": backend, "mode": mode}
+    audit_job(
+        session, requester.actor, job.id, "submitted", to_status=JobStatus.PENDING, details=details
     )
+    return job
+
+
+def audit_job(session: Session, actor: Actor, job_id: str, action: str, **entry: Any) -> None:
+    """Record `action` on the job in the audit log (`entry`: the rest of `audit.record`'s fields)."""
+    audit.record(session, actor, entity_type="job", entity_id=job_id, action=action, **entry)
+
+
+def _commit_and_queue(session: Session, job: GenerationJob, enqueue: Enqueue) -> GenerationJob:
+    """Commit the new job, then queue it (a lost message is repaired by the reaper).
+
+    Nothing touches the session between commit and enqueue: on SQLite a new transaction would take
+    the write lock that the worker needs.
+    """
+    job_id = job.id
+    session.commit()
+    enqueue(job_id)
     return job
 
 
@@ -99,11 +111,7 @@ def submit_generation(
     params: GenerationParams,
     requester: Requester,
 ) -> GenerationJob:
-    """Record a pending job, commit it, then queue it (a lost message is repaired by the reaper).
-
-    Nothing touches the session between commit and enqueue: on SQLite a new transaction would take
-    the write lock that the worker needs.
-    """
+    """Record a pending job, commit it, then queue it."""
     ensure_backend_available(registry, params.backend)
     job = create_job(
         session,
@@ -113,10 +121,7 @@ def submit_generation(
         requester=requester,
         template_id=params.template_id,
     )
-    job_id = job.id
-    session.commit()
-    enqueue(job_id)
-    return job
+    return _commit_and_queue(session, job, enqueue)
 
 
 def _check_edit_source(registry: BackendRegistry, backend: str, source: Image) -> None:
@@ -169,10 +174,7 @@ def queue_from_source(
         requester=requester,
         source_image_id=source.id,
     )
-    job_id = job.id
-    session.commit()
-    enqueue(job_id)
-    return job
+    return _commit_and_queue(session, job, enqueue)
 
 
 def get_job(session: Session, job_id: str) -> GenerationJob:
@@ -211,14 +213,8 @@ def cancel_job(
     if changed.rowcount != 1:
         session.rollback()
         return cancel_job(session, registry, job_id, actor)
-    audit.record(
-        session,
-        actor,
-        entity_type="job",
-        entity_id=job_id,
-        action="cancelled",
-        from_status=previous,
-        to_status=JobStatus.CANCELLED,
+    audit_job(
+        session, actor, job_id, "cancelled", from_status=previous, to_status=JobStatus.CANCELLED
     )
     external_id, backend_name = job.external_id, job.backend
     session.commit()

@@ -106,14 +106,9 @@ def _start(
     )
     session.add(publication)
     session.flush()
-    audit.record(
-        session,
-        principal.actor,
-        entity_type="publication",
-        entity_id=publication.id,
-        action="publication.dry_run" if dry_run else "publication.queued",
-        details={"image_id": image.id, "template_id": template.id},
-    )
+    action = "publication.dry_run" if dry_run else "publication.queued"
+    details = {"image_id": image.id, "template_id": template.id}
+    _audit(session, principal.actor, publication, action, details=details)
     if risk_terms:
         audit.record(
             session,
@@ -125,6 +120,16 @@ def _start(
             details={"terms": risk_terms, "publication_id": publication.id},
         )
     return publication
+
+
+def _audit(
+    session: Session, actor: Actor, publication: Publication, action: str, **entry: Any
+) -> None:
+    """Record `action` on the publication in the audit log (`entry`: the rest of `audit.record`'s
+    fields)."""
+    audit.record(
+        session, actor, entity_type="publication", entity_id=publication.id, action=action, **entry
+    )
 
 
 def _check_ip_risk(image: Image, *, acknowledge_risk: bool, note: str | None) -> list[str]:
@@ -287,12 +292,11 @@ def retry(
     publication.error_message = None
     publication.next_attempt_at = utcnow()
     publication.completed_at = None
-    audit.record(
+    _audit(
         session,
         principal.actor,
-        entity_type="publication",
-        entity_id=publication.id,
-        action="publication.retried",
+        publication,
+        "publication.retried",
         from_status="failed",
         to_status="queued",
     )
@@ -339,12 +343,11 @@ def mark_unpublished(
     if image.status == ImageStatus.PUBLISHED:
         images.change_status(session, image, ImageStatus.APPROVED, actor, action=action)
     publication.status = PublicationStatus.UNPUBLISHED
-    audit.record(
+    _audit(
         session,
         actor,
-        entity_type="publication",
-        entity_id=publication.id,
-        action=f"publication.{action}",
+        publication,
+        f"publication.{action}",
         from_status="published",
         to_status="unpublished",
         details={"printify_product_id": publication.printify_product_id},

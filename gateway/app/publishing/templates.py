@@ -221,21 +221,11 @@ def check_against_catalog(catalog: Catalog, fields: dict[str, Any]) -> dict[str,
     sizes: list[tuple[int, int]] = []
     for index, variant in enumerate(fields["variants"]):
         found = offered.get(variant["id"])
-        if found is None:
-            errors[f"variants.{index}.id"] = (
-                f"variant {variant['id']} is not offered by provider {provider_id} "
-                f"for blueprint {blueprint_id}"
-            )
-            continue
-        areas = {p["position"]: p for p in found.get("placeholders") or []}
-        area = areas.get(fields["position"])
-        if area is None:
-            errors[f"variants.{index}.id"] = (
-                f"variant {variant['id']} has no {fields['position']!r} print area "
-                f"(it has {', '.join(sorted(areas)) or 'none'})"
-            )
-            continue
-        sizes.append((int(area["width"]), int(area["height"])))
+        area = _print_area(found, fields["position"], blueprint_id, provider_id)
+        if isinstance(area, str):
+            errors[f"variants.{index}.id"] = f"variant {variant['id']} {area}"
+        else:
+            sizes.append((int(area["width"]), int(area["height"])))
     if errors:
         summary = "; ".join(errors.values())
         raise ValidationFailed(f"template does not match the catalog: {summary}", errors)
@@ -245,6 +235,18 @@ def check_against_catalog(catalog: Catalog, fields: dict[str, Any]) -> dict[str,
         "print_provider_title": providers[provider_id].get("title", ""),
         "placeholder": {"width": width, "height": height},
     }
+
+
+def _print_area(
+    variant: dict[str, Any] | None, position: str, blueprint_id: int, provider_id: int
+) -> dict[str, Any] | str:
+    """The catalog variant's print area at `position`, or what keeps it from having one."""
+    if variant is None:
+        return f"is not offered by provider {provider_id} for blueprint {blueprint_id}"
+    areas = {p["position"]: p for p in variant.get("placeholders") or []}
+    if position not in areas:
+        return f"has no {position!r} print area (it has {', '.join(sorted(areas)) or 'none'})"
+    return areas[position]
 
 
 def _checked(catalog: Catalog, fields: dict[str, Any]) -> dict[str, Any]:

@@ -151,16 +151,28 @@ def create(session: Session, data: SubscriptionInput, owner: Owner) -> WebhookSu
     )
     session.add(subscription)
     session.flush()
+    details = {"url": data.url, "events": data.events, "source": data.source}
+    _commit_audited(session, owner, subscription, "created", details)
+    return subscription
+
+
+def _commit_audited(
+    session: Session,
+    owner: Owner,
+    subscription: WebhookSubscription,
+    action: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record `action` on the subscription in the audit log and commit it with the change."""
     audit.record(
         session,
         owner.actor,
         entity_type="webhook",
         entity_id=subscription.id,
-        action="created",
-        details={"url": data.url, "events": data.events, "source": data.source},
+        action=action,
+        details=details,
     )
     session.commit()
-    return subscription
 
 
 SUBSCRIPTIONS_BY_CREATED = Keyset(WebhookSubscription.created_at, WebhookSubscription.id)
@@ -213,29 +225,13 @@ def update_subscription(
         subscription.disabled_reason = f"disabled by {owner.actor.name}"
         subscription.disabled_at = utcnow()
         _cancel_pending(session, subscription.id)
-    audit.record(
-        session,
-        owner.actor,
-        entity_type="webhook",
-        entity_id=subscription.id,
-        action="updated",
-        details=changes,
-    )
-    session.commit()
+    _commit_audited(session, owner, subscription, "updated", changes)
     return subscription
 
 
 def delete(session: Session, subscription: WebhookSubscription, owner: Owner) -> None:
-    audit.record(
-        session,
-        owner.actor,
-        entity_type="webhook",
-        entity_id=subscription.id,
-        action="deleted",
-        details={"url": subscription.url},
-    )
     session.delete(subscription)
-    session.commit()
+    _commit_audited(session, owner, subscription, "deleted", {"url": subscription.url})
 
 
 def rotate_secret(
@@ -245,10 +241,7 @@ def rotate_secret(
     subscription.previous_secret = subscription.secret
     subscription.previous_secret_expires_at = utcnow() + SECRET_OVERLAP
     subscription.secret = signing.new_secret()
-    audit.record(
-        session, owner.actor, entity_type="webhook", entity_id=subscription.id, action="rotated"
-    )
-    session.commit()
+    _commit_audited(session, owner, subscription, "rotated")
     return subscription
 
 
