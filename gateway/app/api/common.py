@@ -1,19 +1,24 @@
-"""Helpers every API version uses: the JSON body, absolute URLs, pages and query parameters."""
+"""Helpers every API version uses: the JSON body, absolute URLs, pages and query parameters, and
+the Idempotency-Key a call honours and documents."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask import Response, current_app, make_response, request
-from flask_restx import Model
+from flask_restx import Model, Namespace
 
 from gateway.app import context as app_context
 from gateway.app import json_text, pagination
 from gateway.app import validation as v
+from gateway.app.api import spec
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
+from gateway.app.idempotency import idempotent
 from gateway.app.query_args import int_arg
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 AUTHORIZATIONS = {
     "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -24,6 +29,36 @@ AUTHORIZATIONS = {
         "description": "Bearer <key>",
     },
 }
+IDEMPOTENCY_HEADER = {
+    "Idempotency-Key": {
+        "in": "header",
+        "type": "string",
+        "required": False,
+        "description": "Replays the first response for 24 h instead of doing the work again",
+    }
+}
+
+
+def idempotent_call(
+    ns: Namespace, *, required_in_v2: bool = False, params: Mapping[str, Any] | None = None
+) -> Callable[[F], F]:
+    """Make a method honour Idempotency-Key and document the header with it, so the two never
+    part; `required_in_v2` for a call v2 refuses without one, `params` for the method's other
+    parameters (listed before the header).
+
+    It goes last, under `security.api_access`: a replay is looked up for the authenticated key.
+    """
+    header = (
+        spec.idempotency_required_in_v2(ns) if required_in_v2 else ns.doc(params=IDEMPOTENCY_HEADER)
+    )
+
+    def decorate(fn: F) -> F:
+        handled = idempotent(required_in_v2=required_in_v2)(fn)
+        if params:
+            handled = ns.doc(params=dict(params))(handled)
+        return header(handled)
+
+    return decorate
 
 
 def json_body() -> Any:

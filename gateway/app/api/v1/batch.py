@@ -9,11 +9,10 @@ from flask_restx import Namespace, Resource
 
 from gateway.app import context as app_context
 from gateway.app import validation as v
-from gateway.app.api import common, spec
+from gateway.app.api import common
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation_context
-from gateway.app.idempotency import idempotent
 from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
@@ -29,12 +28,11 @@ def _ids(body: Mapping[str, Any]) -> list[str]:
 
 @ns.route("/approve")
 class BatchApprove(Resource):
-    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchIds"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids", m["Error"])
     @api_access("batch.approve")
-    @idempotent(required_in_v2=True)
+    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
         body = common.body_of(m["BatchIds"])
@@ -45,12 +43,11 @@ class BatchApprove(Resource):
 
 @ns.route("/reject")
 class BatchReject(Resource):
-    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchReject"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @ns.response(400, "Invalid ids or reason", m["Error"])
     @api_access("batch.reject")
-    @idempotent(required_in_v2=True)
+    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Reject each pending image with one reason; already rejected ones are skipped."""
         body = common.body_of(m["BatchReject"])
@@ -67,11 +64,10 @@ class BatchReject(Resource):
 
 @ns.route("/delete")
 class BatchDelete(Resource):
-    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchDelete"])
     @ns.response(200, "Per-item outcome", m["BatchResult"])
     @api_access("batch.delete")
-    @idempotent(required_in_v2=True)
+    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Delete images; published ones need force."""
         body = common.body_of(m["BatchDelete"])
@@ -89,14 +85,13 @@ class BatchDelete(Resource):
 
 @ns.route("/publish")
 class BatchPublish(Resource):
-    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["BatchPublish"])
     @ns.response(
         200, "Per-item outcome, plus the publication of each queued image", m["BatchResult"]
     )
     @ns.response(404, "No such template", m["Error"])
     @api_access("batch.publish")
-    @idempotent(required_in_v2=True)
+    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Queue a publication per approved image with one template; Printify's limits pace them."""
         return publishing.batch_publish(

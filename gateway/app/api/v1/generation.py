@@ -19,7 +19,6 @@ from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.params import UPSCALE_FACTORS, parse_edit, parse_generate, parse_upscale
 from gateway.app.generation.service import Requester
 from gateway.app.generation.upscale import submit_upscale
-from gateway.app.idempotency import idempotent
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace(
@@ -80,7 +79,6 @@ def _queue(submit: Callable[..., GenerationJob], params: Any, *extra: Any) -> tu
 
 @ns.route("/generate")
 class Generate(Resource):
-    @spec.idempotency_required_in_v2(ns)
     @ns.expect(m["GenerateRequest"])
     @ns.response(202, "Job queued", m["JobAccepted"])
     @ns.response(400, "Invalid parameters", m["Error"])
@@ -88,7 +86,7 @@ class Generate(Resource):
     @ns.response(429, "Rate limit exceeded", m["Error"])
     @ns.response(503, CIRCUIT_OPEN, m["Error"])
     @api_access("generation.generate")
-    @idempotent(required_in_v2=True)
+    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> tuple[dict, int]:
         """Queue a generation job (runs in the background; poll status_url or the websocket)."""
         params = parse_generate(common.json_body(), app_context.settings())
@@ -97,14 +95,13 @@ class Generate(Resource):
 
 @ns.route("/edit")
 class Edit(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["EditRequest"])
     @ns.response(202, "Edit job queued", m["JobAccepted"])
     @ns.response(400, "Invalid parameters", m["Error"])
     @ns.response(404, "Source image not found", m["Error"])
     @ns.response(503, CIRCUIT_OPEN, m["Error"])
     @api_access("generation.edit")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self) -> tuple[dict, int]:
         """Apply an instruction to an existing image; results are child images of it."""
         params = parse_edit(common.json_body(), app_context.settings())
@@ -113,7 +110,6 @@ class Edit(Resource):
 
 @ns.route("/images/<string:image_id>/upscale")
 class Upscale(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["UpscaleRequest"])
     @ns.response(
         202, "Upscale job queued: it makes one child image, pending review", m["JobAccepted"]
@@ -126,7 +122,7 @@ class Upscale(Resource):
     @ns.response(404, "Image not found", m["Error"])
     @ns.response(503, CIRCUIT_OPEN, m["Error"])
     @api_access("generation.upscale")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, image_id: str) -> tuple[dict, int]:
         """Enlarge an image 2 or 4 times (local: resample and sharpen; ComfyUI and RunPod: an
         upscale workflow); the result is a child image of it, pending review."""

@@ -18,7 +18,6 @@ from gateway.app.api.v1 import schemas
 from gateway.app.errors import ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation_context
-from gateway.app.idempotency import idempotent
 from gateway.app.images import presenter, service
 from gateway.app.images import upload as uploads
 from gateway.app.images.print_quality import judge_body
@@ -158,13 +157,12 @@ class ImageList(Resource):
             )
         )
 
-    @ns.doc(params={**UPLOAD_FORM, **schemas.IDEMPOTENCY_DOC})
     @ns.response(201, "Stored, pending review", m["Image"])
     @ns.response(400, "Not a usable image", m["Error"])
     @ns.response(413, "File too large", m["Error"])
     @ns.response(415, "Not PNG, JPEG or WebP", m["Error"])
     @api_access("images.upload")
-    @idempotent()
+    @common.idempotent_call(ns, params=UPLOAD_FORM)
     def post(self) -> tuple[dict, int]:
         """Upload an operator's own design (multipart: file, title?, description?, tags?)."""
         _refuse_unknown_or_repeated_fields()
@@ -267,13 +265,12 @@ class ImageFile(Resource):
 
 @ns.route("/<string:image_id>/publish")
 class Publish(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["Publish"])
     @ns.response(202, "Queued", m["PublishAccepted"])
     @ns.response(400, "Invalid template, or below the DPI floor", m["Error"])
     @ns.response(409, "Not approved; or IP_RISK: flagged, without acknowledge_risk", m["Error"])
     @api_access("images.publish")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, image_id: str) -> tuple[dict, int]:
         """Publish an approved image with a product template (a durable, paced background job)."""
         publication = publishing.publish(
@@ -295,12 +292,11 @@ class Publish(Resource):
 
 @ns.route("/<string:image_id>/approve")
 class Approve(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["Approve"])
     @ns.response(200, "Approved", m["Image"])
     @ns.response(409, "Not pending", m["Error"])
     @api_access("images.approve")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, image_id: str) -> dict:
         """Approve a pending image."""
         body = common.body_of(m["Approve"], optional=True)
@@ -316,13 +312,12 @@ class Approve(Resource):
 
 @ns.route("/<string:image_id>/reject")
 class Reject(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.expect(m["Reject"])
     @ns.response(200, "Rejected", m["Image"])
     @ns.response(400, "Unknown reason", m["Error"])
     @ns.response(409, "Not pending", m["Error"])
     @api_access("images.reject")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, image_id: str) -> dict:
         """Reject a pending image with a reason code (REJECT_REASONS)."""
         body = common.body_of(m["Reject"])
@@ -340,12 +335,11 @@ class Reject(Resource):
 
 @ns.route("/<string:image_id>/reset")
 class Reset(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "Back to pending", m["Image"])
     @ns.response(403, "Admins only", m["Error"])
     @ns.response(409, "Not approved or rejected", m["Error"])
     @api_access("images.reset")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, image_id: str) -> dict:
         """Send an approved or rejected image back to pending (admin)."""
         review.reset(db.session, image_id, require_principal())

@@ -17,7 +17,6 @@ from gateway.app.generation import context as generation_context
 from gateway.app.generation import service
 from gateway.app.generation.models import GenerationJob
 from gateway.app.generation.states import JobStatus
-from gateway.app.idempotency import idempotent
 from gateway.app.query_args import choice_arg
 from gateway.app.security import api_access, require_principal
 
@@ -84,12 +83,11 @@ class Job(Resource):
 
 @ns.route("/<string:job_id>/cancel")
 class CancelJob(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "Cancelled", m["Job"])
     @ns.response(404, "Unknown job", m["Error"])
     @ns.response(409, "Already final", m["Error"])
     @api_access("jobs.cancel")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, job_id: str) -> dict:
         """Cancel a pending or running job."""
         service.cancel_job(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
 
+from gateway.app.api import common
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation_context
-from gateway.app.idempotency import idempotent
 from gateway.app.operations import cleanup
 from gateway.app.operations import service as operations
 from gateway.app.publishing import context as publishing_context
@@ -61,11 +61,10 @@ class Backends(Resource):
 
 @ns.route("/cleanup")
 class Cleanup(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "What the retention policy removed", cleanup_model)
     @ns.response(403, "Admins only", m["Error"])
     @api_access("operations.cleanup")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self) -> dict:
         """Apply the retention policy now (admin)."""
         context = generation_context.current()

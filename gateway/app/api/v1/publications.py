@@ -19,7 +19,6 @@ from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.extensions import db
-from gateway.app.idempotency import idempotent
 from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import presenter, publication_files
 from gateway.app.publishing import service as publications
@@ -112,11 +111,10 @@ class PublicationItem(Resource):
 
 @publications_ns.route("/<string:publication_id>/retry")
 class PublicationRetry(Resource):
-    @publications_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @publications_ns.response(202, "Queued again", publication_model)
     @publications_ns.response(409, "Not failed", p["Error"])
     @api_access("publications.retry")
-    @idempotent()
+    @common.idempotent_call(publications_ns)
     def post(self, publication_id: str) -> tuple[dict, int]:
         """Retry a failed publication from the last step Printify confirmed."""
         publication = publications.retry(
@@ -131,11 +129,10 @@ class PublicationRetry(Resource):
 
 @publications_ns.route("/<string:publication_id>/unpublish")
 class PublicationUnpublish(Resource):
-    @publications_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @publications_ns.response(200, "Taken down", publication_model)
     @publications_ns.response(409, "Not published", p["Error"])
     @api_access("publications.unpublish")
-    @idempotent()
+    @common.idempotent_call(publications_ns)
     def post(self, publication_id: str) -> dict:
         """Take a published product down (Printify unpublish + delete); the image is approved again."""
         publication = publications.unpublish(

@@ -17,7 +17,6 @@ from gateway.app.api.representation import current as representation
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
 from gateway.app.extensions import db
-from gateway.app.idempotency import idempotent
 from gateway.app.images import service as images
 from gateway.app.imaging.upscale import FACTORS as UPSCALE_FACTORS
 from gateway.app.publishing import cost_refresh, pricing
@@ -235,13 +234,12 @@ class Templates(Resource):
             )
         )
 
-    @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @templates_ns.expect(template_input)
     @templates_ns.response(201, "Created (checked against the catalog)", template_model)
     @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
     @templates_ns.response(409, "Name taken", t["Error"])
     @api_access("templates.create")
-    @idempotent()
+    @common.idempotent_call(templates_ns)
     def post(self) -> tuple[dict, int]:
         """Create a template; every variant and the position are checked against the catalog."""
         template = product_templates.create(
@@ -351,13 +349,12 @@ class TemplatePricing(Resource):
 
 @templates_ns.route("/<string:template_id>/pricing/refresh")
 class TemplatePricingRefresh(Resource):
-    @templates_ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @templates_ns.response(200, "Costs and shipping learned; the new figures", refreshed_view)
     @templates_ns.response(404, "Unknown template", t["Error"])
     @templates_ns.response(502, "Printify refused", t["Error"])
     @templates_ns.response(503, "Printify not configured, unreachable or busy", t["Error"])
     @api_access("templates.pricing_refresh")
-    @idempotent()
+    @common.idempotent_call(templates_ns)
     def post(self, template_id: str) -> dict:
         """Learn costs now: shipping from the catalog; production costs no product answer gave
         yet from a throwaway draft product with the template's variants, deleted at once."""

@@ -19,7 +19,6 @@ from gateway.app.api.v1 import schemas
 from gateway.app.errors import NotFound
 from gateway.app.events.service import EVENT_TYPES
 from gateway.app.extensions import db
-from gateway.app.idempotency import idempotent
 from gateway.app.query_args import choice_arg
 from gateway.app.security import api_access, require_principal
 from gateway.app.webhooks import context as webhook_context
@@ -177,12 +176,11 @@ class WebhookList(Resource):
         )
 
     @ns.expect(create_model)
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(201, "Subscribed; the secret is shown this once", secret_model)
     @ns.response(400, "Invalid or refused URL, unknown event type", m["Error"])
     @ns.response(401, "Missing or invalid key", m["Error"])
     @api_access("webhooks.create")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self) -> tuple[dict, int]:
         """Subscribe `{url, events, description?}` or Zapier's `{target_url, event}`."""
         data = service.parse_create(common.json_body(), _networks())
@@ -237,11 +235,10 @@ class Webhook(Resource):
 
 @ns.route("/<string:webhook_id>/rotate-secret")
 class RotateSecret(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(200, "The new secret, shown this once", secret_model)
     @ns.response(404, "Unknown webhook", m["Error"])
     @api_access("webhooks.rotate_secret")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, webhook_id: str) -> dict:
         """A new secret; the old one keeps signing beside it for 24 hours."""
         subscription = service.rotate_secret(db.session, _subscription(webhook_id), _owner())
@@ -250,12 +247,11 @@ class RotateSecret(Resource):
 
 @ns.route("/<string:webhook_id>/test")
 class SendTest(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(202, "A webhook.test delivery is queued", delivery_model)
     @ns.response(404, "Unknown webhook", m["Error"])
     @ns.response(409, "The webhook is disabled", m["Error"])
     @api_access("webhooks.test")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, webhook_id: str) -> tuple[dict, int]:
         """Send a `webhook.test` event to this subscription only."""
         return _queued(service.send_test(db.session, _subscription(webhook_id)))
@@ -307,12 +303,11 @@ def _present_deliveries(found: list[tuple[WebhookDelivery, list]]) -> list[dict]
 
 @ns.route("/<string:webhook_id>/deliveries/<string:delivery_id>/redeliver")
 class Redeliver(Resource):
-    @ns.doc(params=schemas.IDEMPOTENCY_DOC)
     @ns.response(202, "A new delivery of the same event is queued", delivery_model)
     @ns.response(404, "Unknown webhook or delivery", m["Error"])
     @ns.response(409, "Still in progress, or the webhook is disabled", m["Error"])
     @api_access("webhooks.redeliver")
-    @idempotent()
+    @common.idempotent_call(ns)
     def post(self, webhook_id: str, delivery_id: str) -> tuple[dict, int]:
         """Send a delivered (or failed) event again, with the same webhook-id."""
         subscription = _subscription(webhook_id)

@@ -9,7 +9,6 @@ from gateway.app.api.spec import nullable
 from gateway.app.api.v1.schemas import generation, images, review
 from gateway.app.api.v1.schemas.common import (
     ID_PARAM,
-    IDEMPOTENCY_DOC,
     PAGE_PARAM,
     choice_param,
     flag_param,
@@ -21,7 +20,6 @@ from gateway.app.api.v1.schemas.common import (
 )
 
 __all__ = [
-    "IDEMPOTENCY_DOC",
     "ID_PARAM",
     "PAGE_PARAM",
     "choice_param",

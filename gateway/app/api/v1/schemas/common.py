@@ -50,16 +50,6 @@ def choice_param(options: list[str] | tuple[str, ...], description: str = "") ->
     return {"type": "string", "enum": list(options), "description": description}
 
 
-IDEMPOTENCY_DOC = {
-    "Idempotency-Key": {
-        "in": "header",
-        "type": "string",
-        "required": False,
-        "description": "Replays the first response for 24 h instead of doing the work again",
-    }
-}
-
-
 def text(
     *,
     max_length: int | None = None,
