@@ -11,7 +11,6 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
-    case,
     cast,
     func,
     literal,
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.app import json_text
 from gateway.app.audit import service as audit
-from gateway.app.database import isoformat
+from gateway.app.database import IsoTime, isoformat
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.json_text import RawJSON
@@ -158,9 +157,9 @@ def summaries_in_sql(dialect: str, image_ids: list[str], api_root: str) -> Selec
         "reject_reason": c.reject_reason,
         "review_note": c.review_note,
         "reviewed_by": c.reviewed_by,
-        "reviewed_at": build.time(c.reviewed_at),
-        "created_at": build.time(c.created_at),
-        "updated_at": build.time(c.updated_at),
+        "reviewed_at": IsoTime(c.reviewed_at),
+        "created_at": IsoTime(c.created_at),
+        "updated_at": IsoTime(c.updated_at),
     }
     data = build.object(*(item for pair in fields.items() for item in pair))
     return select(data.label("data"), wanted.c.key.label("position")).select_from(
@@ -181,12 +180,6 @@ class _SQLiteSummary:
         """The column's JSON, or `empty` for SQL NULL and JSON null (as `_or_empty`)."""
         return func.json(func.coalesce(func.nullif(type_coerce(column, Text), "null"), empty))
 
-    def time(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        """`isoformat`'s text: a `T`, a `Z`, and no fraction when the microseconds are zero."""
-        text = type_coerce(column, Text)
-        whole = case((func.substr(text, 20) == ".000000", func.substr(text, 1, 19)), else_=text)
-        return func.replace(whole, " ", "T").op("||")("Z")
-
 
 class _PostgreSQLSummary:
     """PostgreSQL's spelling: JSON columns are `json`, times `timestamptz`."""
@@ -200,12 +193,6 @@ class _PostgreSQLSummary:
     def json_or(self, column: ColumnElement[Any], empty: str) -> ColumnElement[Any]:
         stored = func.nullif(cast(column, Text), "null")
         return func.coalesce(cast(stored, JSON), cast(literal(empty, Text), JSON))
-
-    def time(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
-        utc = func.timezone("UTC", column)
-        micros = func.to_char(utc, "US")
-        fraction = case((micros == "000000", ""), else_="." + micros)
-        return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS').op("||")(fraction).op("||")("Z")
 
 
 def detail(session: Session, image: Image, api_root: str) -> dict[str, Any]:
