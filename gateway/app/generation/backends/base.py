@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -168,3 +170,22 @@ class ResultExpired(BackendError):
     """The backend no longer knows a job it accepted (RunPod retention, ComfyUI restart)."""
 
     code = "RESULT_EXPIRED"
+
+
+def stop_if_asked(
+    control: JobControl,
+    abort: Callable[[], None],
+    details: dict[str, object],
+    timeout_message: str,
+) -> None:
+    """Abort the remote work and raise once the job was cancelled or its deadline passed.
+
+    A cancelled job raises GenerationCancelled, one past its deadline GenerationTimeout (with
+    `timeout_message`); both carry `details`.
+    """
+    if control.should_stop():
+        abort()
+        raise GenerationCancelled("the job was cancelled", details=details)
+    if time.monotonic() >= control.deadline:
+        abort()
+        raise GenerationTimeout(timeout_message, details=details)

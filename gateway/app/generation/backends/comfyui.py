@@ -41,14 +41,13 @@ from gateway.app.generation.backends.base import (
     BackendConfigurationError,
     BackendHealth,
     GeneratedImage,
-    GenerationCancelled,
     GenerationFailed,
     GenerationOutput,
     GenerationRequest,
-    GenerationTimeout,
     JobControl,
     ResultExpired,
     TransientBackendError,
+    stop_if_asked,
 )
 from gateway.app.generation.workflows import batch_workflow
 
@@ -324,17 +323,9 @@ class _Attempt:
         return GenerationOutput(images=images, errors=errors)
 
     def check_stop(self) -> None:
-        if self.control.should_stop():
-            self.abort()
-            raise GenerationCancelled(
-                "the job was cancelled", details={"prompt_id": self.prompt_id}
-            )
-        if time.monotonic() >= self.control.deadline:
-            self.abort()
-            raise GenerationTimeout(
-                "ComfyUI did not finish before the job's deadline",
-                details={"prompt_id": self.prompt_id},
-            )
+        details: dict[str, object] = {"prompt_id": self.prompt_id}
+        message = "ComfyUI did not finish before the job's deadline"
+        stop_if_asked(self.control, self.abort, details, message)
 
     def abort(self) -> None:
         if self.queued:

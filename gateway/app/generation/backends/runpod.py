@@ -48,6 +48,7 @@ from gateway.app.generation.backends.base import (
     JobControl,
     ResultExpired,
     TransientBackendError,
+    stop_if_asked,
 )
 from gateway.app.generation.workflows import batch_workflow
 
@@ -167,15 +168,9 @@ class RunPodBackend:
         details: dict[str, object] = {}
         if job is not None:
             details = {"external_id": job.id, "remote_status": job.status}
-        if control.should_stop():
-            if job is not None:
-                self.cancel(job.id)
-            raise GenerationCancelled("the job was cancelled", details=details)
-        if time.monotonic() >= control.deadline:
-            if job is not None:
-                self.cancel(job.id)
-            where = "queued, no worker took it" if job and job.status == "IN_QUEUE" else "running"
-            raise GenerationTimeout(f"RunPod job still {where} at the deadline", details=details)
+        where = "queued, no worker took it" if job and job.status == "IN_QUEUE" else "running"
+        abort = (lambda: self.cancel(job.id)) if job is not None else (lambda: None)
+        stop_if_asked(control, abort, details, f"RunPod job still {where} at the deadline")
 
     def _terminal_error(self, job: RunPodJob, control: JobControl) -> Exception:
         details: dict[str, object] = {"external_id": job.id, "remote_status": job.status}
