@@ -51,6 +51,8 @@ from gateway.app.generation.backends.base import (
     stop_if_asked,
 )
 from gateway.app.generation.workflows import batch_workflow
+from gateway.app.imaging.pipeline import MEDIA_TYPES
+from gateway.app.imaging.validation import detect_format
 
 logger = logging.getLogger(__name__)
 
@@ -282,10 +284,5 @@ def _failure(job: RunPodJob) -> tuple[str, dict[str, object]]:
 
 def _image_kind(data: bytes) -> str | None:
     """The file extension for PNG, JPEG or WebP bytes, None for anything else."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
+    fmt = detect_format(data)
+    return MEDIA_TYPES[fmt][1] if fmt else None
