@@ -63,9 +63,14 @@ class Storage(Protocol):
         expires_in: int,
         content_type: str | None = None,
         filename: str | None = None,
-    ) -> str | None: ...
+    ) -> str | None:
+        """A URL that GETs `key` without credentials; None (the default) where the storage has
+        no URL of its own and the gateway serves the bytes."""
+        return None
 
-    def presigned_origin(self) -> str | None: ...
+    def presigned_origin(self) -> str | None:
+        """The scheme://host[:port] presigned URLs point at; None (the default) without them."""
+        return None
 
 
 def validate_key(key: str) -> str:
@@ -93,8 +98,11 @@ def _fan_out(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
-class FileStorage:
-    """Objects as files under `root`, each written to a temporary file and renamed into place."""
+class FileStorage(Storage):
+    """Objects as files under `root`, each written to a temporary file and renamed into place.
+
+    Local files have no URL of their own: `presigned_url` and `presigned_origin` are None.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -143,21 +151,6 @@ class FileStorage:
                 os.fsync(probe.fileno())
         except OSError as exc:
             raise StorageUnavailable(f"{self.root} is not a writable directory: {exc}") from exc
-
-    def presigned_url(
-        self,
-        key: str,
-        *,
-        expires_in: int,
-        content_type: str | None = None,
-        filename: str | None = None,
-    ) -> None:
-        """None: local files have no URL of their own, the gateway serves their bytes."""
-        return None
-
-    def presigned_origin(self) -> None:
-        """None: no other origin serves these files."""
-        return None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
