@@ -13,7 +13,7 @@ from gateway.app.extensions import db
 from gateway.app.security import Principal, api_access, require_principal
 
 ns = Namespace("account", description="The calling API key", path="/")
-m = schemas.register(ns)
+error = schemas.error_model(ns)
 
 per_metric = {
     "images": fields.Integer(description="images generated (generate, edit)"),
@@ -67,7 +67,7 @@ def _usage(principal: Principal) -> dict:
 @ns.route("/usage")
 class Usage(Resource):
     @ns.response(200, "This month's usage and quotas", usage_model)
-    @ns.response(401, "Missing or invalid key", m["Error"])
+    @ns.response(401, "Missing or invalid key", error)
     @api_access("account.usage")
     def get(self) -> dict:
         """This month's images generated and products published against the plan's quotas."""
@@ -77,7 +77,7 @@ class Usage(Resource):
 @ns.route("/me")
 class Me(Resource):
     @ns.response(200, "The caller", me_model)
-    @ns.response(401, "Missing or invalid key", m["Error"])
+    @ns.response(401, "Missing or invalid key", error)
     @api_access("account.me")
     def get(self) -> dict:
         """The key's name, plan, scopes and usage."""

@@ -15,7 +15,7 @@ from gateway.app.publishing import context as publishing_context
 from gateway.app.security import api_access, require_principal
 
 ns = Namespace("operations", description="Status, backends and maintenance", path="/")
-m = schemas.register(ns)
+error = schemas.error_model(ns)
 backend_model = ns.model(
     "Backend",
     {
@@ -40,7 +40,7 @@ cleanup_model = ns.model(
 @ns.route("/status")
 class Status(Resource):
     @ns.response(200, "Uptime, queue, backends, host resources")
-    @ns.response(403, "Admins only", m["Error"])
+    @ns.response(403, "Admins only", error)
     @api_access("operations.status")
     def get(self) -> dict:
         """The gateway's state at a glance (admin)."""
@@ -62,7 +62,7 @@ class Backends(Resource):
 @ns.route("/cleanup")
 class Cleanup(Resource):
     @ns.response(200, "What the retention policy removed", cleanup_model)
-    @ns.response(403, "Admins only", m["Error"])
+    @ns.response(403, "Admins only", error)
     @api_access("operations.cleanup")
     @common.idempotent_call(ns)
     def post(self) -> dict:

@@ -14,7 +14,7 @@ from gateway.app.publishing.templates import MAX_CATALOG_ID
 from gateway.app.security import api_access
 
 ns = Namespace("previews", path="/images", description="Mockup previews of images on products")
-m = schemas.register(ns)
+error = schemas.error_model(ns)
 
 PARAMS: dict[str, dict[str, object]] = {
     "template_id": {
@@ -46,8 +46,8 @@ class ImagePreview(Resource):
         },
     )
     @ns.response(304, "Not modified (If-None-Match)")
-    @ns.response(400, "Malformed parameter, or variant_id not in the template", m["Error"])
-    @ns.response(404, "Unknown image or template", m["Error"])
+    @ns.response(400, "Malformed parameter, or variant_id not in the template", error)
+    @ns.response(404, "Unknown image or template", error)
     @api_access("images.preview")
     def get(self, image_id: str) -> Response:
         """Preview the image on a template's product in one variant's colour (cached by content:

@@ -61,7 +61,7 @@ publication_model = publications_ns.model(
     },
 )
 publication_page = schemas.offset_page(publications_ns, "PublicationPage", publication_model)
-p = schemas.register(publications_ns)
+error = schemas.error_model(publications_ns)
 
 
 @publications_ns.route("")
@@ -102,7 +102,7 @@ class Publications(Resource):
 @publications_ns.route("/<string:publication_id>")
 class PublicationItem(Resource):
     @publications_ns.response(200, "The publication", publication_model)
-    @publications_ns.response(404, "Unknown publication", p["Error"])
+    @publications_ns.response(404, "Unknown publication", error)
     @api_access("publications.get")
     def get(self, publication_id: str) -> dict:
         """One publication: status, Printify product id, mockups, attempts, error."""
@@ -112,7 +112,7 @@ class PublicationItem(Resource):
 @publications_ns.route("/<string:publication_id>/retry")
 class PublicationRetry(Resource):
     @publications_ns.response(202, "Queued again", publication_model)
-    @publications_ns.response(409, "Not failed", p["Error"])
+    @publications_ns.response(409, "Not failed", error)
     @api_access("publications.retry")
     @common.idempotent_call(publications_ns)
     def post(self, publication_id: str) -> tuple[dict, int]:
@@ -130,7 +130,7 @@ class PublicationRetry(Resource):
 @publications_ns.route("/<string:publication_id>/unpublish")
 class PublicationUnpublish(Resource):
     @publications_ns.response(200, "Taken down", publication_model)
-    @publications_ns.response(409, "Not published", p["Error"])
+    @publications_ns.response(409, "Not published", error)
     @api_access("publications.unpublish")
     @common.idempotent_call(publications_ns)
     def post(self, publication_id: str) -> dict:
@@ -148,7 +148,7 @@ class PublicationPrintFile(Resource):
         params={"token": {"type": "string", "description": "signed token from the upload URL"}},
     )
     @publications_ns.response(200, "The print file (PNG)")
-    @publications_ns.response(404, "Unknown, expired or not rendered", p["Error"])
+    @publications_ns.response(404, "Unknown, expired or not rendered", error)
     def get(self, publication_id: str) -> Response:
         """The print file, for Printify's URL upload; needs the signed token instead of a key."""
         token = request.args.get("token", "")

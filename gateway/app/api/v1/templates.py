@@ -209,7 +209,7 @@ template_model = templates_ns.model(
 template_list = templates_ns.model(
     "TemplateList", {"items": fields.List(fields.Nested(template_model))}
 )
-t = schemas.register(templates_ns)
+error = schemas.error_model(templates_ns)
 
 
 def _present_templates(rows: Sequence[ProductTemplate]) -> list[dict]:
@@ -236,8 +236,8 @@ class Templates(Resource):
 
     @templates_ns.expect(template_input)
     @templates_ns.response(201, "Created (checked against the catalog)", template_model)
-    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
-    @templates_ns.response(409, "Name taken", t["Error"])
+    @templates_ns.response(400, "Invalid, or not in the catalog", error)
+    @templates_ns.response(409, "Name taken", error)
     @api_access("templates.create")
     @common.idempotent_call(templates_ns)
     def post(self) -> tuple[dict, int]:
@@ -251,7 +251,7 @@ class Templates(Resource):
 @templates_ns.route("/<string:template_id>")
 class TemplateItem(Resource):
     @templates_ns.response(200, "The template", template_model)
-    @templates_ns.response(404, "Unknown template", t["Error"])
+    @templates_ns.response(404, "Unknown template", error)
     @api_access("templates.get")
     def get(self, template_id: str) -> dict:
         """One template."""
@@ -259,7 +259,7 @@ class TemplateItem(Resource):
 
     @templates_ns.expect(template_update)
     @templates_ns.response(200, "Updated", template_model)
-    @templates_ns.response(400, "Invalid, or not in the catalog", t["Error"])
+    @templates_ns.response(400, "Invalid, or not in the catalog", error)
     @api_access("templates.update")
     def put(self, template_id: str) -> dict:
         """Change a template (any subset of fields); checked against the catalog again."""
@@ -273,7 +273,7 @@ class TemplateItem(Resource):
         return product_templates.to_dict(template)
 
     @templates_ns.response(204, "Deleted")
-    @templates_ns.response(404, "Unknown template", t["Error"])
+    @templates_ns.response(404, "Unknown template", error)
     @api_access("templates.delete")
     def delete(self, template_id: str) -> tuple[str, int]:
         """Delete a template; publications keep the copy they were made with."""
@@ -325,7 +325,7 @@ readiness_model = templates_ns.model(
 @templates_ns.route("/<string:template_id>/readiness/<string:image_id>")
 class TemplateReadiness(Resource):
     @templates_ns.response(200, "How the image prints at this template", readiness_model)
-    @templates_ns.response(404, "Unknown template or image", t["Error"])
+    @templates_ns.response(404, "Unknown template or image", error)
     @api_access("templates.readiness")
     def get(self, template_id: str, image_id: str) -> dict:
         """Print readiness of an image at this template: upscale factor, effective DPI, warnings."""
@@ -339,7 +339,7 @@ class TemplatePricing(Resource):
     @templates_ns.response(
         200, "Price, cost, shipping, profit and margin per variant", pricing_view
     )
-    @templates_ns.response(404, "Unknown template", t["Error"])
+    @templates_ns.response(404, "Unknown template", error)
     @api_access("templates.pricing")
     def get(self, template_id: str) -> dict:
         """Each variant's price, learned cost and shipping, profit and margin (null until known)."""
@@ -350,9 +350,9 @@ class TemplatePricing(Resource):
 @templates_ns.route("/<string:template_id>/pricing/refresh")
 class TemplatePricingRefresh(Resource):
     @templates_ns.response(200, "Costs and shipping learned; the new figures", refreshed_view)
-    @templates_ns.response(404, "Unknown template", t["Error"])
-    @templates_ns.response(502, "Printify refused", t["Error"])
-    @templates_ns.response(503, "Printify not configured, unreachable or busy", t["Error"])
+    @templates_ns.response(404, "Unknown template", error)
+    @templates_ns.response(502, "Printify refused", error)
+    @templates_ns.response(503, "Printify not configured, unreachable or busy", error)
     @api_access("templates.pricing_refresh")
     @common.idempotent_call(templates_ns)
     def post(self, template_id: str) -> dict:

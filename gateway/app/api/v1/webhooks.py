@@ -26,7 +26,7 @@ from gateway.app.webhooks import presenter, samples, service
 from gateway.app.webhooks.models import DELIVERY_STATUSES, WebhookDelivery, WebhookSubscription
 
 ns = Namespace("webhooks", description="Outbound webhook subscriptions and deliveries")
-m = schemas.register(ns)
+error = schemas.error_model(ns)
 events_field = fields.List(
     fields.String(enum=list(service.EVENT_CHOICES)), example=["image.approved"]
 )
@@ -157,7 +157,7 @@ def _queued(delivery: WebhookDelivery) -> tuple[dict, int]:
 @ns.route("")
 class WebhookList(Resource):
     @ns.response(200, "Your subscriptions (all of them for admin keys)", list_model)
-    @ns.response(401, "Missing or invalid key", m["Error"])
+    @ns.response(401, "Missing or invalid key", error)
     @spec.cursor_paged(ns, "Webhook")
     @api_access("webhooks.list")
     def get(self) -> dict:
@@ -177,8 +177,8 @@ class WebhookList(Resource):
 
     @ns.expect(create_model)
     @ns.response(201, "Subscribed; the secret is shown this once", secret_model)
-    @ns.response(400, "Invalid or refused URL, unknown event type", m["Error"])
-    @ns.response(401, "Missing or invalid key", m["Error"])
+    @ns.response(400, "Invalid or refused URL, unknown event type", error)
+    @ns.response(401, "Missing or invalid key", error)
     @api_access("webhooks.create")
     @common.idempotent_call(ns)
     def post(self) -> tuple[dict, int]:
@@ -191,7 +191,7 @@ class WebhookList(Resource):
 @ns.route("/samples/<string:event_type>")
 class WebhookSamples(Resource):
     @ns.response(200, "Sample deliveries, newest real events first", [envelope_model])
-    @ns.response(404, "Unknown event type", m["Error"])
+    @ns.response(404, "Unknown event type", error)
     @api_access("webhooks.samples")
     def get(self, event_type: str) -> list:
         """Example bodies of an event type, exactly as delivered (Zapier's perform-list)."""
@@ -206,7 +206,7 @@ class WebhookSamples(Resource):
 @ns.route("/<string:webhook_id>")
 class Webhook(Resource):
     @ns.response(200, "The subscription", webhook_model)
-    @ns.response(404, "Unknown webhook", m["Error"])
+    @ns.response(404, "Unknown webhook", error)
     @api_access("webhooks.get")
     def get(self, webhook_id: str) -> dict:
         """One subscription (without its secret)."""
@@ -214,8 +214,8 @@ class Webhook(Resource):
 
     @ns.expect(patch_model)
     @ns.response(200, "Updated", webhook_model)
-    @ns.response(400, "Invalid field", m["Error"])
-    @ns.response(404, "Unknown webhook", m["Error"])
+    @ns.response(400, "Invalid field", error)
+    @ns.response(404, "Unknown webhook", error)
     @api_access("webhooks.update")
     def patch(self, webhook_id: str) -> dict:
         """Change the URL, events, description, or enable/disable it."""
@@ -225,7 +225,7 @@ class Webhook(Resource):
         return presenter.to_dict(subscription)
 
     @ns.response(204, "Unsubscribed")
-    @ns.response(404, "Unknown webhook", m["Error"])
+    @ns.response(404, "Unknown webhook", error)
     @api_access("webhooks.delete")
     def delete(self, webhook_id: str) -> tuple[str, int]:
         """Unsubscribe (Zapier's unsubscribe); its delivery log goes with it."""
@@ -236,7 +236,7 @@ class Webhook(Resource):
 @ns.route("/<string:webhook_id>/rotate-secret")
 class RotateSecret(Resource):
     @ns.response(200, "The new secret, shown this once", secret_model)
-    @ns.response(404, "Unknown webhook", m["Error"])
+    @ns.response(404, "Unknown webhook", error)
     @api_access("webhooks.rotate_secret")
     @common.idempotent_call(ns)
     def post(self, webhook_id: str) -> dict:
@@ -248,8 +248,8 @@ class RotateSecret(Resource):
 @ns.route("/<string:webhook_id>/test")
 class SendTest(Resource):
     @ns.response(202, "A webhook.test delivery is queued", delivery_model)
-    @ns.response(404, "Unknown webhook", m["Error"])
-    @ns.response(409, "The webhook is disabled", m["Error"])
+    @ns.response(404, "Unknown webhook", error)
+    @ns.response(409, "The webhook is disabled", error)
     @api_access("webhooks.test")
     @common.idempotent_call(ns)
     def post(self, webhook_id: str) -> tuple[dict, int]:
@@ -266,7 +266,7 @@ class Deliveries(Resource):
         }
     )
     @ns.response(200, "Newest deliveries first, each with every attempt", delivery_list_model)
-    @ns.response(404, "Unknown webhook", m["Error"])
+    @ns.response(404, "Unknown webhook", error)
     @spec.cursor_paged(ns, "WebhookDelivery")
     @api_access("webhooks.deliveries")
     def get(self, webhook_id: str) -> dict:
@@ -304,8 +304,8 @@ def _present_deliveries(found: list[tuple[WebhookDelivery, list]]) -> list[dict]
 @ns.route("/<string:webhook_id>/deliveries/<string:delivery_id>/redeliver")
 class Redeliver(Resource):
     @ns.response(202, "A new delivery of the same event is queued", delivery_model)
-    @ns.response(404, "Unknown webhook or delivery", m["Error"])
-    @ns.response(409, "Still in progress, or the webhook is disabled", m["Error"])
+    @ns.response(404, "Unknown webhook or delivery", error)
+    @ns.response(409, "Still in progress, or the webhook is disabled", error)
     @api_access("webhooks.redeliver")
     @common.idempotent_call(ns)
     def post(self, webhook_id: str, delivery_id: str) -> tuple[dict, int]:

@@ -3,7 +3,7 @@ the shared field rules in `common`, each feature's models in its own module."""
 
 from __future__ import annotations
 
-from flask_restx import Namespace, fields
+from flask_restx import Model, Namespace, fields
 
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1.schemas import generation, images, review
@@ -23,6 +23,7 @@ __all__ = [
     "ID_PARAM",
     "PAGE_PARAM",
     "choice_param",
+    "error_model",
     "flag_param",
     "limit_param",
     "offset_page",
@@ -33,10 +34,9 @@ __all__ = [
 ]
 
 
-def register(ns: Namespace) -> dict[str, object]:
-    """Register the shared models on a namespace; returns them by name."""
-    m: dict[str, object] = {}
-    m["Error"] = ns.model(
+def error_model(ns: Namespace) -> Model:
+    """Register v1's error body on a namespace (v2 documents problem+json in its place)."""
+    return ns.model(
         "Error",
         {
             "error": fields.String(required=True, description="Human-readable message"),
@@ -45,6 +45,11 @@ def register(ns: Namespace) -> dict[str, object]:
             "request_id": nullable(fields.String()),
         },
     )
+
+
+def register(ns: Namespace) -> dict[str, object]:
+    """Register the shared models on a namespace; returns them by name."""
+    m: dict[str, object] = {"Error": error_model(ns)}
     generation.register(ns, m)
     images.register(ns, m)
     review.register(ns, m)
