@@ -16,10 +16,11 @@ from gateway.app.accounts.sessions import operator_principal
 from gateway.app.audit import queries
 from gateway.app.audit.models import AuditEntry
 from gateway.app.audit.service import Actor
-from gateway.app.errors import Conflict, Forbidden, ValidationFailed
+from gateway.app.errors import Conflict, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.actions import require_token
 from gateway.app.ui.admin_forms import SCOPE_HELP, AuditFilterForm, CreateKeyForm, RevokeKeyForm
 
 FILTER_FIELDS = ("entity_type", "entity_id", "actor", "action", "since", "until")
@@ -89,8 +90,7 @@ def confirm_revoke_key(prefix: str) -> str:
 @blueprint.post("/keys/<prefix>/revoke")
 @ui_access("admin")
 def revoke_key(prefix: str) -> Response:
-    if not RevokeKeyForm().validate_on_submit():
-        raise Forbidden("CSRF check failed: the form is missing its token")
+    require_token(RevokeKeyForm())
     try:
         key = accounts.revoke_key(db.session, prefix, _actor())
     except Conflict as error:

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from gateway.app import context as app_context
 from gateway.app import versioning
-from gateway.app.errors import Forbidden, GatewayError, IpRisk, ValidationFailed
+from gateway.app.errors import GatewayError, IpRisk, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation_context
 from gateway.app.generation import service as generation
@@ -41,6 +41,7 @@ from gateway.app.review import service as review
 from gateway.app.review.queries import ReviewQuery
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.actions import attempt, require_token
 from gateway.app.ui.forms import PublishForm
 from gateway.app.ui.previews import preview_panels
 from gateway.app.ui.pricing_panels import pricing_panels
@@ -316,8 +317,7 @@ def _publish_refusal(error: GatewayError) -> str:
 def review_publish(image_id: str) -> ResponseReturnValue:
     """Publish (or dry-run) the image with a template; a refusal shows next to the form."""
     form = PublishForm()
-    if not form.validate_on_submit():
-        raise Forbidden("CSRF check failed: the form is missing its token")
+    require_token(form)
     try:
         publication = publications.publish(
             db.session,
@@ -343,36 +343,36 @@ def review_publish(image_id: str) -> ResponseReturnValue:
 @blueprint.post("/review/publications/<publication_id>/retry")
 @ui_access("publish")
 def retry_publication(publication_id: str) -> Response:
-    publication = publications.get(db.session, publication_id)
-    image_id = publication.image_id
-    try:
-        publications.retry(
-            db.session,
-            publishing_context.current(),
-            publication_id,
-            principal(),
-            publishing_context.enqueue,
-        )
-    except GatewayError as error:
-        db.session.rollback()
-        flash(f"Retry refused: {error.message}", "error")
-    else:
-        flash("Publication queued again; it resumes from the last step Printify confirmed.", "ok")
-    return _back_to(image_id)
+    return _act_on_publication(
+        publication_id,
+        lambda context: publications.retry(
+            db.session, context, publication_id, principal(), publishing_context.enqueue
+        ),
+        "Retry refused",
+        "Publication queued again; it resumes from the last step Printify confirmed.",
+    )
 
 
 @blueprint.post("/review/publications/<publication_id>/unpublish")
 @ui_access("publish")
 def unpublish_publication(publication_id: str) -> Response:
-    publication = publications.get(db.session, publication_id)
-    image_id = publication.image_id
-    try:
-        publications.unpublish(
-            db.session, publishing_context.current(), publication_id, principal()
-        )
-    except GatewayError as error:
-        db.session.rollback()
-        flash(f"Unpublish failed: {error.message}", "error")
-    else:
-        flash("Product taken down from Printify; the image is approved again.", "ok")
+    return _act_on_publication(
+        publication_id,
+        lambda context: publications.unpublish(db.session, context, publication_id, principal()),
+        "Unpublish failed",
+        "Product taken down from Printify; the image is approved again.",
+    )
+
+
+def _act_on_publication(
+    publication_id: str,
+    act: Callable[[publishing_context.PublishingContext], object],
+    refused: str,
+    done: str,
+) -> Response:
+    """Act on a publication (404 when there is none), flash the outcome or the refusal, and go
+    back to its image's page."""
+    image_id = publications.get(db.session, publication_id).image_id
+    if attempt(lambda: act(publishing_context.current()), refused) is not None:
+        flash(done, "ok")
     return _back_to(image_id)

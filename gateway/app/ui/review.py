@@ -23,7 +23,7 @@ from gateway.app import versioning
 from gateway.app.accounts.sessions import operator_principal
 from gateway.app.database import utcnow
 from gateway.app.dates import parse_day
-from gateway.app.errors import Forbidden, GatewayError, ValidationFailed
+from gateway.app.errors import GatewayError, ValidationFailed
 from gateway.app.extensions import db
 from gateway.app.generation import context as generation
 from gateway.app.generation.params import BACKENDS
@@ -45,6 +45,7 @@ from gateway.app.review.queries import QUEUE_ORDER, ReviewQuery, Sort
 from gateway.app.security import Principal
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.actions import attempt, require_token
 from gateway.app.ui.forms import BatchPublishForm
 
 ALL_STATUSES = "all"
@@ -333,21 +334,19 @@ def _flash_outcome(result: dict[str, Any], template_name: str, dry_run: bool) ->
 def review_batch_publish() -> Response:
     """Publish the selected images with one template; each image's outcome is flashed."""
     form = BatchPublishForm()
-    if not form.validate_on_submit():
-        raise Forbidden("CSRF check failed: the form is missing its token")
+    require_token(form)
     query = read_query()
-    try:
-        result = publications.batch_publish(
+    result = attempt(
+        lambda: publications.batch_publish(
             db.session,
             publishing_context.current(),
             form.body(),
             principal(),
             publishing_context.enqueue,
-        )
-    except GatewayError as error:
-        db.session.rollback()
-        flash(f"Batch publish refused: {error.message}", "error")
-    else:
+        ),
+        "Batch publish refused",
+    )
+    if result is not None:
         template = product_templates.get(db.session, form.template_id.data or "")
         _flash_outcome(result, template.name, bool(form.dry_run.data))
     return redirect(url_for("ui.review", **query_args(query)), 303)

@@ -10,6 +10,7 @@ variant's price, learned cost, shipping, profit and margin, and "Refresh costs" 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from gateway.app.accounts.sessions import operator_principal
 from gateway.app.audit.service import Actor
-from gateway.app.errors import Forbidden, GatewayError
+from gateway.app.errors import GatewayError
 from gateway.app.extensions import db
 from gateway.app.publishing import cost_refresh, pricing
 from gateway.app.publishing import templates as product_templates
@@ -29,6 +30,7 @@ from gateway.app.publishing.context import current as publishing_context
 from gateway.app.publishing.models import ProductTemplate
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.actions import attempt, require_token
 from gateway.app.ui.admin_forms import ConfirmForm, TemplateForm
 from gateway.app.ui.template_forms import (
     FormErrors,
@@ -79,11 +81,6 @@ def _actor() -> Actor:
 
 def _catalog() -> Catalog:
     return publishing_context().catalog
-
-
-def _checked(form: ConfirmForm | TemplateForm) -> None:
-    if not form.validate_on_submit():
-        raise Forbidden("CSRF check failed: the form is missing its token")
 
 
 def _release_session() -> None:
@@ -177,7 +174,28 @@ def _edit_page(
     )
 
 
-def _saved(template: ProductTemplate, verb: str) -> None:
+@dataclass(frozen=True)
+class _Refused:
+    status: int
+    errors: FormErrors
+
+
+def _save(
+    form: TemplateForm, chosen: dict[str, str], save: Callable[[dict[str, Any]], ProductTemplate]
+) -> ProductTemplate | _Refused:
+    """The template `save` makes of the form's body, or its refusal marked on the form's fields
+    (the request's transaction rolled back)."""
+    variant_ids: list[Any] = []
+    try:
+        variants, variant_ids = variants_from(form, chosen)
+        return save(body_from(form, variants, _catalog().online))
+    except GatewayError as error:
+        db.session.rollback()
+        return _Refused(error.status, apply_errors(form, error, variant_ids))
+
+
+def _saved(template: ProductTemplate, verb: str) -> Response:
+    """Say the template is saved (and whether the catalog checked it), back on the list."""
     if template.catalog_checked_at:
         flash(f"Template “{template.name}” {verb}, checked against the Printify catalog.", "ok")
     else:
@@ -186,6 +204,7 @@ def _saved(template: ProductTemplate, verb: str) -> None:
             "and print area are taken as typed until publishing can check them.",
             "ok",
         )
+    return redirect(url_for("ui.templates"), 303)
 
 
 @blueprint.get("/templates")
@@ -200,18 +219,14 @@ def templates() -> ResponseReturnValue:
 @ui_access("admin")
 def create_template() -> ResponseReturnValue:
     form = TemplateForm()
-    _checked(form)
+    require_token(form)
     chosen = selection()
-    variant_ids: list[Any] = []
-    try:
-        variants, variant_ids = variants_from(form, chosen)
-        body = body_from(form, variants, _catalog().online)
-        template = product_templates.create(db.session, _catalog(), body, _actor())
-    except GatewayError as error:
-        db.session.rollback()
-        return _list_page(form, chosen, error.status, apply_errors(form, error, variant_ids))
-    _saved(template, "created")
-    return redirect(url_for("ui.templates"), 303)
+    saved = _save(
+        form, chosen, lambda body: product_templates.create(db.session, _catalog(), body, _actor())
+    )
+    if isinstance(saved, _Refused):
+        return _list_page(form, chosen, saved.status, saved.errors)
+    return _saved(saved, "created")
 
 
 @blueprint.get("/templates/<template_id>")
@@ -227,21 +242,18 @@ def template_detail(template_id: str) -> ResponseReturnValue:
 @ui_access("admin")
 def update_template(template_id: str) -> ResponseReturnValue:
     form = TemplateForm()
-    _checked(form)
-    template = product_templates.get(db.session, template_id)
+    require_token(form)
+    product_templates.get(db.session, template_id)
     chosen = selection()
-    variant_ids: list[Any] = []
-    try:
-        variants, variant_ids = variants_from(form, chosen)
-        body = body_from(form, variants, _catalog().online)
-        template = product_templates.update(db.session, _catalog(), template_id, body, _actor())
-    except GatewayError as error:
-        db.session.rollback()
+    saved = _save(
+        form,
+        chosen,
+        lambda body: product_templates.update(db.session, _catalog(), template_id, body, _actor()),
+    )
+    if isinstance(saved, _Refused):
         template = product_templates.get(db.session, template_id)
-        errors = apply_errors(form, error, variant_ids)
-        return _edit_page(template, form, chosen, error.status, errors)
-    _saved(template, "saved")
-    return redirect(url_for("ui.templates"), 303)
+        return _edit_page(template, form, chosen, saved.status, saved.errors)
+    return _saved(saved, "saved")
 
 
 @blueprint.get("/templates/<template_id>/delete")
@@ -254,7 +266,7 @@ def confirm_delete_template(template_id: str) -> str:
 @blueprint.post("/templates/<template_id>/delete")
 @ui_access("admin")
 def delete_template(template_id: str) -> Response:
-    _checked(ConfirmForm())
+    require_token(ConfirmForm())
     name = product_templates.get(db.session, template_id).name
     product_templates.delete(db.session, template_id, _actor())
     flash(f"Template “{name}” deleted; publications made with it keep their copy.", "ok")
@@ -265,7 +277,7 @@ def delete_template(template_id: str) -> Response:
 @ui_access("admin")
 def refresh_catalog() -> Response:
     """Forget the cached catalog, so the next steps ask Printify again."""
-    _checked(ConfirmForm())
+    require_token(ConfirmForm())
     _release_session()
     catalog = _catalog()
     dropped = catalog.refresh()
@@ -289,14 +301,13 @@ def refresh_catalog() -> Response:
 @ui_access("admin")
 def refresh_pricing(template_id: str) -> Response:
     """Learn the template's costs and shipping now (may make and delete a draft product)."""
-    _checked(ConfirmForm())
+    require_token(ConfirmForm())
     template = product_templates.to_dict(product_templates.get(db.session, template_id))
-    try:
-        learned = cost_refresh.refresh(db.session, publishing_context(), template)
-    except GatewayError as error:
-        db.session.rollback()
-        flash(f"Costs could not be learned: {error.message}", "error")
-    else:
+    learned = attempt(
+        lambda: cost_refresh.refresh(db.session, publishing_context(), template),
+        "Costs could not be learned",
+    )
+    if learned is not None:
         known = sum(row["known"] for row in learned["variants"])
         flash(f"Costs refreshed: {known} of {len(learned['variants'])} variants known.", "ok")
     return redirect(url_for("ui.template_detail", template_id=template_id) + "#pricing", 303)

@@ -7,6 +7,7 @@ that creates or rotates it, never again.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from flask import flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -17,15 +18,16 @@ from wtforms import BooleanField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
 from gateway.app.accounts.sessions import operator_principal
-from gateway.app.errors import Conflict, Forbidden, ValidationFailed
+from gateway.app.errors import Conflict, ValidationFailed
 from gateway.app.events.service import EVENT_TYPES
 from gateway.app.extensions import db
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
+from gateway.app.ui.actions import require_token
 from gateway.app.ui.admin_forms import CheckboxesField
 from gateway.app.webhooks import context as webhook_context
 from gateway.app.webhooks import presenter, service
-from gateway.app.webhooks.models import WebhookSubscription
+from gateway.app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 EVENT_HELP = {
     "*": "every event, including ones added later",
@@ -66,9 +68,10 @@ def _networks() -> tuple[str, ...]:
     return webhook_context.current().networks
 
 
-def _checked(form: FlaskForm) -> None:
-    if not form.validate_on_submit():
-        raise Forbidden("CSRF check failed: the form is missing its token")
+def _acted_on(webhook_id: str) -> WebhookSubscription:
+    """The subscription a button acts on, once its form's CSRF token is checked (404 if none)."""
+    require_token(ActionForm())
+    return service.get(db.session, _owner(), webhook_id)
 
 
 def _body(form: WebhookForm) -> dict[str, object]:
@@ -180,23 +183,17 @@ def update_webhook(webhook_id: str) -> ResponseReturnValue:
 @blueprint.post("/webhooks/<webhook_id>/test")
 @ui_access("admin")
 def test_webhook(webhook_id: str) -> Response:
-    _checked(ActionForm())
-    subscription = service.get(db.session, _owner(), webhook_id)
-    try:
-        delivery = service.send_test(db.session, subscription)
-    except Conflict as error:
-        flash(error.message, "error")
-    else:
-        _send_now(delivery.id)
-        flash("A webhook.test event is on its way; its delivery shows below.", "ok")
-    return redirect(url_for("ui.webhook_detail", webhook_id=webhook_id))
+    return _queue_delivery(
+        webhook_id,
+        lambda subscription: service.send_test(db.session, subscription),
+        lambda _: "A webhook.test event is on its way; its delivery shows below.",
+    )
 
 
 @blueprint.post("/webhooks/<webhook_id>/rotate")
 @ui_access("admin")
 def rotate_webhook_secret(webhook_id: str) -> Response:
-    _checked(ActionForm())
-    subscription = service.get(db.session, _owner(), webhook_id)
+    subscription = _acted_on(webhook_id)
     return _secret_page(service.rotate_secret(db.session, subscription, _owner()), rotated=True)
 
 
@@ -210,8 +207,7 @@ def confirm_delete_webhook(webhook_id: str) -> str:
 @blueprint.post("/webhooks/<webhook_id>/delete")
 @ui_access("admin")
 def delete_webhook(webhook_id: str) -> Response:
-    _checked(ActionForm())
-    subscription = service.get(db.session, _owner(), webhook_id)
+    subscription = _acted_on(webhook_id)
     url = subscription.url
     service.delete(db.session, subscription, _owner())
     flash(f"Webhook to {url} deleted; it receives nothing more.", "ok")
@@ -221,13 +217,27 @@ def delete_webhook(webhook_id: str) -> Response:
 @blueprint.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver")
 @ui_access("admin")
 def redeliver_webhook(webhook_id: str, delivery_id: str) -> Response:
-    _checked(ActionForm())
-    subscription = service.get(db.session, _owner(), webhook_id)
+    return _queue_delivery(
+        webhook_id,
+        lambda subscription: service.redeliver(db.session, subscription, delivery_id),
+        lambda delivery: f"Event {delivery.event_id} queued again (same webhook-id).",
+    )
+
+
+def _queue_delivery(
+    webhook_id: str,
+    queue: Callable[[WebhookSubscription], WebhookDelivery],
+    done: Callable[[WebhookDelivery], str],
+) -> Response:
+    """Queue the delivery a button asks for (a test, a redelivery), send it now and say so; a
+    refusal (the webhook is disabled, the delivery unfinished) is flashed instead."""
+    subscription = _acted_on(webhook_id)
     try:
-        delivery = service.redeliver(db.session, subscription, delivery_id)
+        delivery = queue(subscription)
     except Conflict as error:
         flash(error.message, "error")
     else:
-        flash(f"Event {delivery.event_id} queued again (same webhook-id).", "ok")
+        message = done(delivery)
         _send_now(delivery.id)
+        flash(message, "ok")
     return redirect(url_for("ui.webhook_detail", webhook_id=webhook_id))
