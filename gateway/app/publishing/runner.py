@@ -60,14 +60,7 @@ def _advance(context: PublishingContext, publication_id: str, owner: str) -> Non
     client = context.client_for(row.dry_run)
     if row.pending_call == "unlock":
         client.publishing_failed(row.printify_product_id, row.error_message or "failed")
-        _finish(
-            context,
-            row.id,
-            owner,
-            PublicationStatus.FAILED,
-            error_code=row.error_code,
-            error_message=row.error_message,
-        )
+        _finish_failed(context, row.id, owner, row.error_code, row.error_message)
         return
     if row.status == PublicationStatus.QUEUED:
         claims.move(context, row, owner, _resume_step(row))
@@ -183,6 +176,17 @@ def _fail(
             return
         except PrintifyError as error:
             log.warning("publication %s: publishing_failed refused: %s", row.id, error)
+    _finish_failed(context, publication_id, owner, code, message)
+
+
+def _finish_failed(
+    context: PublishingContext,
+    publication_id: str,
+    owner: str,
+    code: str | None,
+    message: str | None,
+) -> None:
+    """End `failed` with the error that failed it (any unlock of the product done or given up)."""
     _finish(
         context,
         publication_id,
