@@ -172,8 +172,8 @@ class _SqlSpans:
     def attach(self) -> None:
         from sqlalchemy import Engine, event
 
-        event.listen(Engine, "before_cursor_execute", self._before)
-        event.listen(Engine, "after_cursor_execute", self._after)
+        event.listen(Engine, "before_cursor_execute", self._before, named=True)
+        event.listen(Engine, "after_cursor_execute", self._after, named=True)
         event.listen(Engine, "handle_error", self._error)
 
     def detach(self) -> None:
@@ -183,15 +183,8 @@ class _SqlSpans:
         event.remove(Engine, "after_cursor_execute", self._after)
         event.remove(Engine, "handle_error", self._error)
 
-    def _before(
-        self,
-        connection: Any,
-        cursor: object,
-        statement: str,
-        parameters: object,
-        context: Any,
-        executemany: bool,
-    ) -> None:
+    def _before(self, conn: Any, statement: str, context: Any, **_: object) -> None:
+        """Start the statement's span (SQLAlchemy's before_cursor_execute, by keyword)."""
         db = self._db
         words = statement.split(None, 1)
         operation = words[0].upper() if words else "SQL"
@@ -199,31 +192,25 @@ class _SqlSpans:
             operation,
             kind=self._client,
             attributes={
-                db.DB_SYSTEM_NAME: connection.dialect.name,
+                db.DB_SYSTEM_NAME: conn.dialect.name,
                 db.DB_OPERATION_NAME: operation,
                 db.DB_QUERY_TEXT: statement,
             },
         )
 
-    def _after(
-        self,
-        connection: object,
-        cursor: object,
-        statement: str,
-        parameters: object,
-        context: Any,
-        executemany: bool,
-    ) -> None:
-        current = getattr(context, "_gateway_span", None)
-        if current is not None:
-            current.end()
-            context._gateway_span = None
+    def _after(self, context: Any, **_: object) -> None:
+        """End the statement's span (SQLAlchemy's after_cursor_execute, by keyword)."""
+        self._end(context)
 
     def _error(self, exception_context: Any) -> None:
-        context = exception_context.execution_context
+        self._end(exception_context.execution_context, exception_context.original_exception)
+
+    def _end(self, context: Any, error: BaseException | None = None) -> None:
+        """End the span a statement's context holds, if any; failed when `error` is given."""
         current = getattr(context, "_gateway_span", None)
         if current is not None:
-            current.set_status(self._failed(exception_context.original_exception))
+            if error is not None:
+                current.set_status(self._failed(error))
             current.end()
             context._gateway_span = None
 
