@@ -38,16 +38,21 @@ PARAMS = {
     "seed": 1234,
     "batch_size": 1,
 }
+JOB_ID = "job_sample000000000000000000"
+IMAGE_ID = "img_sample000000000000000000"
+_MADE_BY: dict[str, Any] = {
+    "backend": "local",
+    "params": PARAMS,
+}  # as the job and its image record it
 
 
 def _job(status: str, *, error: tuple[str, str] | None = None) -> dict[str, Any]:
     now = utcnow()
     job = GenerationJob(
-        id="job_sample000000000000000000",
+        id=JOB_ID,
         status=status,
         mode="generate",
-        backend="local",
-        params=PARAMS,
+        **_MADE_BY,
         progress=1.0 if status != "processing" else 0.0,
         attempts=1,
         warnings=[],
@@ -57,21 +62,20 @@ def _job(status: str, *, error: tuple[str, str] | None = None) -> dict[str, Any]
         started_at=now - timedelta(seconds=15),
         completed_at=None if status == "processing" else now,
     )
-    image_ids = ["img_sample000000000000000000"] if status == "completed" else []
+    image_ids = [IMAGE_ID] if status == "completed" else []
     return jobs.to_dict(job, image_ids)
 
 
 def _image(status: str, base_url: str) -> dict[str, Any]:
     now = utcnow()
     image = Image(
-        id="img_sample000000000000000000",
+        id=IMAGE_ID,
         status=status,
         source="generated",
-        job_id="job_sample000000000000000000",
+        job_id=JOB_ID,
         prompt=PARAMS["prompt"],
-        params=PARAMS,
-        seed=1234,
-        backend="local",
+        seed=PARAMS["seed"],
+        **_MADE_BY,
         title="Retro sunset surf club",
         description="",
         tags=["retro", "sunset"],
@@ -96,7 +100,7 @@ def _product(status: str) -> dict[str, Any]:
     failed = status == "failed"
     return {
         "publication_id": "pub_sample000000000000000000",
-        "image_id": "img_sample000000000000000000",
+        "image_id": IMAGE_ID,
         "template_id": "tpl_sample000000000000000000",
         "status": status,
         "printify_product_id": None if failed else "5f1e0c3a9b8d7e0012345678",
@@ -110,7 +114,7 @@ def _product(status: str) -> dict[str, Any]:
 
 def _batch() -> dict[str, Any]:
     result = BatchResult(
-        successful=["img_sample000000000000000000"],
+        successful=[IMAGE_ID],
         failed=[{"image_id": "img_sample000000000000000001", "error": {"code": "NOT_FOUND"}}],
     )
     return {"action": "approve", **result.to_dict()}
