@@ -238,6 +238,7 @@ class Templates(Resource):
     @templates_ns.response(201, "Created (checked against the catalog)", template_model)
     @templates_ns.response(400, "Invalid, or not in the catalog", error)
     @templates_ns.response(409, "Name taken", error)
+    @spec.asks_printify(templates_ns)
     @api_access("templates.create")
     @common.idempotent_call(templates_ns)
     def post(self) -> tuple[dict, int]:
@@ -260,6 +261,7 @@ class TemplateItem(Resource):
     @templates_ns.expect(template_update)
     @templates_ns.response(200, "Updated", template_model)
     @templates_ns.response(400, "Invalid, or not in the catalog", error)
+    @spec.asks_printify(templates_ns)
     @api_access("templates.update")
     def put(self, template_id: str) -> dict:
         """Change a template (any subset of fields); checked against the catalog again."""
@@ -351,8 +353,7 @@ class TemplatePricing(Resource):
 class TemplatePricingRefresh(Resource):
     @templates_ns.response(200, "Costs and shipping learned; the new figures", refreshed_view)
     @templates_ns.response(404, "Unknown template", error)
-    @templates_ns.response(502, "Printify refused", error)
-    @templates_ns.response(503, "Printify not configured, unreachable or busy", error)
+    @spec.asks_printify(templates_ns)
     @api_access("templates.pricing_refresh")
     @common.idempotent_call(templates_ns)
     def post(self, template_id: str) -> dict:
