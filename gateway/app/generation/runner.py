@@ -212,21 +212,12 @@ def _process_outputs(
 ) -> tuple[list[tuple[int, ProcessedImage]], list[str]]:
     processed: list[tuple[int, ProcessedImage]] = []
     problems = list(output.errors)
-    settings = context.settings
     for index, generated in enumerate(output.images):
         try:
-            processed.append(
-                (
-                    index,
-                    images.prepare(
-                        context.storage,
-                        generated.data,
-                        context.limits,
-                        print_dpi=settings.print_dpi,
-                        print_width_inches=settings.print_width_inches,
-                    ),
-                )
+            stored = images.prepare(
+                context.storage, generated.data, context.limits, context.settings
             )
+            processed.append((index, stored))
         except ImageRejected as error:
             problems.append(f"image {index}: {error}")
     return processed, problems

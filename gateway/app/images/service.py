@@ -29,6 +29,7 @@ from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
 from gateway.app.listings.screen import Screen, ip_risk
 from gateway.app.pagination import Keyset
+from gateway.app.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -49,23 +50,23 @@ def prepare(
     storage: Storage,
     data: bytes,
     limits: ImageLimits,
+    settings: Settings | None = None,
     *,
     declared_filename: str | None = None,
-    print_dpi: int = 300,
-    print_width_inches: float = 12.0,
 ) -> ProcessedImage:
     """Validate and process the bytes, then store original and thumbnail (outside any transaction).
 
-    Files are content-addressed and written atomically, so storing before the database row exists
-    is safe: a crash leaves at most an unreferenced file, never a row without its file.
+    The quality report judges the print at `settings`' DPI and width (the pipeline's defaults
+    without them). Files are content-addressed and written atomically, so storing before the
+    database row exists is safe: a crash leaves at most an unreferenced file, never a row without
+    its file.
     """
-    processed = process_image(
-        data,
-        limits,
-        declared_filename=declared_filename,
-        print_dpi=print_dpi,
-        print_width_inches=print_width_inches,
+    sizing = (
+        {"print_dpi": settings.print_dpi, "print_width_inches": settings.print_width_inches}
+        if settings is not None
+        else {}
     )
+    processed = process_image(data, limits, declared_filename=declared_filename, **sizing)
     storage.put(
         original_key(processed.sha256, processed.extension), processed.original, processed.mime
     )

@@ -33,12 +33,7 @@ def store_upload(
     errors.raise_if_any()
     settings = context.settings
     processed = service.prepare(
-        context.storage,
-        data,
-        context.limits,
-        declared_filename=filename,
-        print_dpi=settings.print_dpi,
-        print_width_inches=settings.print_width_inches,
+        context.storage, data, context.limits, settings, declared_filename=filename
     )
     image = service.add_image(
         session,
