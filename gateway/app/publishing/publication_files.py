@@ -7,16 +7,18 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.app import versioning
+from gateway.app.errors import NotFound
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.models import Publication
 
 PRINT_FILE_SALT = "publication-print-file"
-# Printify fetches a URL upload within the upload call; an hour leaves room for slow fetches.
+# Printify fetches a URL upload within the upload call; an hour leaves room for slow fetches. A
+# presigned S3 URL and a token URL of the gateway's print-file endpoint live as long.
 PRINT_FILE_URL_SECONDS = 3600
 
 
@@ -27,15 +29,28 @@ def print_file_token(context: PublishingContext, publication_id: str) -> str:
     ).dumps(publication_id)
 
 
-def publication_for_token(context: PublishingContext, token: str, max_age: float) -> str | None:
-    """The publication id a print-file URL's token was issued for, if valid and fresh."""
+def publication_for_token(context: PublishingContext, token: str) -> str | None:
+    """The publication id a print-file URL's token was issued for, if genuine and fresh (issued
+    within PRINT_FILE_URL_SECONDS, the life of a presigned URL too)."""
     serializer = URLSafeTimedSerializer(
         context.settings.resolved_secret_key(), salt=PRINT_FILE_SALT
     )
     try:
-        return str(serializer.loads(token, max_age=max_age))
-    except Exception:
+        return str(serializer.loads(token, max_age=PRINT_FILE_URL_SECONDS))
+    except BadData:
         return None
+
+
+def print_file(
+    session: Session, context: PublishingContext, publication_id: str, token: str
+) -> bytes:
+    """The PNG a token URL names. A forged, expired or borrowed token and a publication with no
+    rendered file are one NotFound alike, so the answer tells a prober nothing."""
+    granted = publication_for_token(context, token) == publication_id
+    publication = session.get(Publication, publication_id) if granted else None
+    if publication is None or not publication.print_key:
+        raise NotFound("print file not found")
+    return context.storage.get(publication.print_key)
 
 
 def _base_url_is_public(base_url: str) -> bool:

@@ -17,18 +17,13 @@ from gateway.app.api.representation import Listing
 from gateway.app.api.representation import current as representation
 from gateway.app.api.spec import nullable
 from gateway.app.api.v1 import schemas
-from gateway.app.errors import NotFound
 from gateway.app.extensions import db
 from gateway.app.publishing import context as publishing_context
 from gateway.app.publishing import presenter, publication_files
 from gateway.app.publishing import service as publications
-from gateway.app.publishing.models import Publication
 from gateway.app.publishing.states import PublicationStatus
 from gateway.app.query_args import choice_arg
 from gateway.app.security import api_access, require_principal
-
-PRINT_FILE_TOKEN_SECONDS = 7 * 24 * 3600
-
 
 publications_ns = Namespace("publications", description="Publishing jobs, one per image")
 
@@ -151,12 +146,7 @@ class PublicationPrintFile(Resource):
     @publications_ns.response(404, "Unknown, expired or not rendered", error)
     def get(self, publication_id: str) -> Response:
         """The print file, for Printify's URL upload; needs the signed token instead of a key."""
-        token = request.args.get("token", "")
-        granted = publication_files.publication_for_token(
-            publishing_context.current(), token, PRINT_FILE_TOKEN_SECONDS
+        data = publication_files.print_file(
+            db.session, publishing_context.current(), publication_id, request.args.get("token", "")
         )
-        publication = db.session.get(Publication, publication_id) if granted else None
-        if granted != publication_id or publication is None or not publication.print_key:
-            raise NotFound("print file not found")
-        data = publishing_context.current().storage.get(publication.print_key)
         return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
