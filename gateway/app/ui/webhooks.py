@@ -24,7 +24,7 @@ from gateway.app.extensions import db
 from gateway.app.ui import blueprint
 from gateway.app.ui.access import ui_access
 from gateway.app.ui.actions import require_token
-from gateway.app.ui.admin_forms import CheckboxesField
+from gateway.app.ui.admin_forms import CheckboxesField, ConfirmForm
 from gateway.app.webhooks import context as webhook_context
 from gateway.app.webhooks import presenter, service
 from gateway.app.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -56,10 +56,6 @@ class WebhookForm(FlaskForm):
     enabled = BooleanField("Enabled", default=True)
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something; it carries only the CSRF token."""
-
-
 def _owner() -> service.Owner:
     return service.Owner(actor=operator_principal(current_user).actor, sees_all=True)
 
@@ -70,7 +66,7 @@ def _networks() -> tuple[str, ...]:
 
 def _acted_on(webhook_id: str) -> WebhookSubscription:
     """The subscription a button acts on, once its form's CSRF token is checked (404 if none)."""
-    require_token(ActionForm())
+    require_token(ConfirmForm())
     return service.get(db.session, _owner(), webhook_id)
 
 
@@ -148,7 +144,7 @@ def _detail_page(
             "ui/webhook_detail.html",
             subscription=subscription,
             form=form,
-            action_form=ActionForm(),
+            action_form=ConfirmForm(),
             deliveries=deliveries,
             event_help=EVENT_HELP,
             state=presenter.state(subscription),
@@ -201,7 +197,7 @@ def rotate_webhook_secret(webhook_id: str) -> Response:
 @ui_access("admin")
 def confirm_delete_webhook(webhook_id: str) -> str:
     subscription = service.get(db.session, _owner(), webhook_id)
-    return render_template("ui/webhook_delete.html", subscription=subscription, form=ActionForm())
+    return render_template("ui/webhook_delete.html", subscription=subscription, form=ConfirmForm())
 
 
 @blueprint.post("/webhooks/<webhook_id>/delete")
