@@ -12,7 +12,6 @@ import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gateway.app.imaging.storage import MAX_PRESIGN_SECONDS
 from gateway.app.listings.screen import Screen, screen_for
 
 Backend = Literal["local", "runpod", "comfyui"]
@@ -32,6 +31,10 @@ def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+# SigV4 presigned URLs live at most a week (the storage refuses a longer life too).
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 
 class Settings(BaseSettings):

@@ -11,15 +11,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse, urlsplit
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-if TYPE_CHECKING:
-    from gateway.app.settings import Settings
+from gateway.app.settings import MAX_PRESIGN_SECONDS, Settings
 
 MAX_KEY_LENGTH = 512
 
@@ -30,8 +29,6 @@ _TEMP_PREFIX = ".tmp-"
 _S3_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 # Content-addressed objects never change under their key, so a browser may keep them for good.
 IMMUTABLE_CACHE_CONTROL = "private, max-age=31536000, immutable"
-# SigV4 presigned URLs live at most a week.
-MAX_PRESIGN_SECONDS = 7 * 24 * 3600
 
 
 class StorageKeyNotFound(KeyError):
