@@ -153,12 +153,16 @@ def _hoodie(p: Palette, area: Box, back: bool) -> str:
     return "".join(parts)
 
 
+def _outlined_stroke(d: str, outline: str, outer_width: int, colour: str, width: int) -> str:
+    """A strap or handle: the path stroked wide in the outline colour, then narrower over it."""
+    return _path(d, "none", outline, outer_width) + _path(d, "none", colour, width)
+
+
 def _mug(p: Palette, area: Box, back: bool) -> str:
     handle = "M 690 340 C 870 340, 870 640, 690 640"
     return "".join(
         [
-            _path(handle, "none", p.line, 62),
-            _path(handle, "none", p.fill, 46),
+            _outlined_stroke(handle, p.line, 62, p.fill, 46),
             _path("M 230 230 L 230 775 C 230 835, 690 835, 690 775 L 690 230 Z", p.fill, p.line, 5),
             f'<ellipse cx="460" cy="230" rx="230" ry="42" fill="{p.shade}" stroke="{p.line}" '
             'stroke-width="5"/>',
@@ -184,8 +188,7 @@ def _tote(p: Palette, area: Box, back: bool) -> str:
     handles = "M 350 335 C 350 120, 470 120, 470 335 M 530 335 C 530 120, 650 120, 650 335"
     return "".join(
         [
-            _path(handles, "none", p.line, 28),
-            _path(handles, "none", p.shade, 18),
+            _outlined_stroke(handles, p.line, 28, p.shade, 18),
             _path("M 215 330 L 785 330 L 805 935 L 195 935 Z", p.fill, p.line, 5),
             _path("M 217 372 L 783 372", "none", p.shade, 5),
         ]
