@@ -12,7 +12,7 @@ import limits
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gateway.app.listings.screen import Screen, screen_for
+from gateway.app.ip_risk.screen import Screen, screen_for
 
 Backend = Literal["local", "runpod", "comfyui"]
 Plan = Literal["free", "pro", "enterprise"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.app.ip_risk.screen import screen_for
 from gateway.app.listings import drafts
-from gateway.app.listings.screen import screen_for
 
 SCREEN = screen_for(None)
 

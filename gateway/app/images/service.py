@@ -27,7 +27,7 @@ from gateway.app.images.states import (
 from gateway.app.imaging.pipeline import ProcessedImage, process_image
 from gateway.app.imaging.storage import Storage, original_key, thumbnail_key
 from gateway.app.imaging.validation import ImageLimits
-from gateway.app.listings.screen import Screen, ip_risk
+from gateway.app.ip_risk.screen import Screen, ip_risk
 from gateway.app.pagination import Keyset
 from gateway.app.settings import Settings
 

@@ -1,1 +1,2 @@
-"""Seller's tools for listings: the IP-risk screen and listing drafts (contract section 11)."""
+"""Seller's tools for listings: deterministic listing drafts (contract section 11), screened by
+`ip_risk`."""

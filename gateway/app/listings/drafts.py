@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.app.listings.screen import Screen
+from gateway.app.ip_risk.screen import Screen
 
 MAX_TITLE = 140
 MAX_TAGS = 13

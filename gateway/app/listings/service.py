@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from gateway.app import validation as v
 from gateway.app.errors import ValidationFailed
 from gateway.app.images import service as images
+from gateway.app.ip_risk.screen import Screen
 from gateway.app.listings.drafts import Draft, draft, product_kind
-from gateway.app.listings.screen import Screen
 from gateway.app.publishing import templates as product_templates
 
 

@@ -24,7 +24,7 @@ from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
-from gateway.app.listings.screen import Screen
+from gateway.app.ip_risk.screen import Screen
 from gateway.app.publishing import publication_files
 
 

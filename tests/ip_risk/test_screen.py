@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.app.listings import screen as ip
+from gateway.app.ip_risk import screen as ip
 
 DATA = Path(__file__).parent
 
