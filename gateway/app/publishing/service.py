@@ -23,6 +23,7 @@ from gateway.app.database import new_id, utcnow
 from gateway.app.errors import InvalidTransition, IpRisk, NotFound, ValidationFailed
 from gateway.app.events import service as events
 from gateway.app.images import service as images
+from gateway.app.images.batches import BatchResult, run_batch
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus, can_move
 from gateway.app.imaging.upscale import allowed_factors
@@ -33,7 +34,6 @@ from gateway.app.publishing.catalog import external_error
 from gateway.app.publishing.context import PublishingContext
 from gateway.app.publishing.models import ProductTemplate, Publication
 from gateway.app.publishing.states import RETRYABLE, UNPUBLISHABLE, PublicationStatus
-from gateway.app.review.service import BatchResult, run_batch
 
 Enqueue = Callable[[str], None]
 

@@ -7,20 +7,15 @@ makes the event's image look exactly as the API returns it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.app import metrics, versioning
 from gateway.app import validation as v
 from gateway.app.accounts.principal import Principal
-from gateway.app.errors import GatewayError
 from gateway.app.events import service as events
-from gateway.app.images import bulk, presenter
+from gateway.app.images import batches, bulk, presenter
 from gateway.app.images import service as images
+from gateway.app.images.batches import BatchResult
 from gateway.app.images.models import Image
 from gateway.app.images.states import ImageStatus
 from gateway.app.imaging.storage import Storage
@@ -94,91 +89,6 @@ def delete(
         storage.delete(key)
 
 
-@dataclass
-class BatchResult:
-    successful: list[str] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "successful": self.successful,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "counts": {
-                "successful": len(self.successful),
-                "failed": len(self.failed),
-                "skipped": len(self.skipped),
-                "total": len(self.successful) + len(self.failed) + len(self.skipped),
-            },
-        }
-
-
-BatchAction = Callable[[Image], None]
-
-
-def run_batch(
-    session: Session,
-    image_ids: list[str],
-    action: BatchAction,
-    *,
-    already_done: Callable[[Image], bool],
-    chunk_size: int = 500,
-) -> BatchResult:
-    """Apply `action` to each image in its own savepoint; report each outcome, never all-or-nothing.
-
-    Images already in the wanted state are skipped (so a retried batch is harmless); errors are
-    reported per image with their code; work is committed in chunks to keep transactions short.
-    """
-    result = BatchResult()
-    for start in range(0, len(image_ids), chunk_size):
-        chunk = image_ids[start : start + chunk_size]
-        found = {
-            image.id: image for image in session.scalars(select(Image).where(Image.id.in_(chunk)))
-        }
-        for image_id in chunk:
-            image = found.get(image_id)
-            if image is None:
-                result.failed.append(
-                    {
-                        "image_id": image_id,
-                        "error": {"code": "NOT_FOUND", "message": "image not found"},
-                    }
-                )
-                continue
-            if already_done(image):
-                result.skipped.append(image_id)
-                continue
-            try:
-                with session.begin_nested():
-                    action(image)
-            except GatewayError as error:
-                session.refresh(image)
-                result.failed.append(
-                    {"image_id": image_id, "error": {"code": error.code, "message": error.message}}
-                )
-                continue
-            result.successful.append(image_id)
-        session.commit()
-    return result
-
-
-def _outcome(image_ids: list[str], outcomes: bulk.Outcomes) -> BatchResult:
-    """The per-item result, in the order the ids were given."""
-    result = BatchResult()
-    for image_id in image_ids:
-        if image_id in outcomes.done:
-            result.successful.append(image_id)
-        elif image_id in outcomes.skipped:
-            result.skipped.append(image_id)
-        else:
-            error = outcomes.failed[image_id]
-            result.failed.append(
-                {"image_id": image_id, "error": {"code": error.code, "message": error.message}}
-            )
-    return result
-
-
 def _batch_completed(session: Session, action: str, result: BatchResult) -> BatchResult:
     events.emit(session, "batch.completed", {"action": action, **result.to_dict()})
     session.commit()
@@ -223,7 +133,7 @@ def _decide(
             events.emit_each(session, f"image.{target}", announced)
         session.commit()
         outcomes.add(decided)
-    return _batch_completed(session, action, _outcome(image_ids, outcomes))
+    return _batch_completed(session, action, batches.outcome(image_ids, outcomes))
 
 
 def batch_approve(
@@ -279,4 +189,4 @@ def batch_delete(
         for key in removed.files:
             storage.delete(key)
         outcomes.add(removed)
-    return _batch_completed(session, "delete", _outcome(image_ids, outcomes))
+    return _batch_completed(session, "delete", batches.outcome(image_ids, outcomes))

@@ -21,8 +21,8 @@ from gateway.app.events.models import OutboxEvent
 from gateway.app.generation import service as jobs
 from gateway.app.generation.models import GenerationJob
 from gateway.app.images import presenter as images
+from gateway.app.images.batches import BatchResult
 from gateway.app.images.models import Image
-from gateway.app.review.service import BatchResult
 from gateway.app.webhooks import presenter
 from gateway.app.webhooks.models import WebhookSubscription
 
