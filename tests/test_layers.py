@@ -95,3 +95,55 @@ def test_handles_are_read_through_accessors():
     assert len(lookups) <= MAX_EXTENSION_LOOKUPS, (
         f"read app handles through a context.py accessor, not current_app.extensions: {lookups}"
     )
+
+
+def _unit(name: str) -> str:
+    """The package or top-level module of gateway.app that `name` lies in."""
+    return name.split(".")[2]
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one unit (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(unit: str) -> None:
+        index[unit] = low[unit] = len(index)
+        stack.append(unit)
+        for other in sorted(edges.get(unit, ())):
+            if other not in index:
+                visit(other)
+                low[unit] = min(low[unit], low[other])
+            elif other in stack:
+                low[unit] = min(low[unit], index[other])
+        if low[unit] == index[unit]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == unit:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for unit in sorted(edges):
+        if unit not in index:
+            visit(unit)
+    return groups
+
+
+def test_no_two_packages_import_each_other_even_by_way_of_others():
+    """Arrows point down: features, neutral modules and entry layers form no import cycle (the
+    app factory, `gateway/app/__init__.py`, wires them all and is left out)."""
+    edges: dict[str, set[str]] = {}
+    for path, parts in _modules():
+        if parts == ("__init__.py",):
+            continue
+        unit = parts[0].removesuffix(".py")
+        targets = {_unit(name) for name in _imported(path) if _unit(name) != unit}
+        edges.setdefault(unit, set()).update(
+            t for t in targets if (APP / t).exists() or (APP / f"{t}.py").exists()
+        )
+    assert _cycles(edges) == []

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import Protocol
 
 from PIL import Image as PILImage
 from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
 from gateway.app.audit.service import Actor
-from gateway.app.generation.context import GenerationContext
 from gateway.app.images import service
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageOrigin
+from gateway.app.imaging.storage import Storage
+from gateway.app.imaging.validation import ImageLimits
+from gateway.app.settings import Settings
+
+
+class ImageFiles(Protocol):
+    """The handles storing and serving image files take: a process's settings, storage and
+    image limits (the generation context holds them; images never imports generation)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def storage(self) -> Storage: ...
+
+    @property
+    def limits(self) -> ImageLimits: ...
 
 
 def store_upload(
     session: Session,
-    context: GenerationContext,
+    context: ImageFiles,
     data: bytes,
     *,
     filename: str | None,
@@ -59,7 +76,7 @@ def _print_png(original: bytes, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def stored_variant(context: GenerationContext, image: Image, variant: str) -> tuple[str, str]:
+def stored_variant(context: ImageFiles, image: Image, variant: str) -> tuple[str, str]:
     """The storage key and type of `original`, `thumbnail` (WebP) or `print` (PNG at print DPI).
 
     The print file is made on first request and stored like the other content-addressed files,
