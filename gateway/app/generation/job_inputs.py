@@ -13,6 +13,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from gateway.app.generation.backends.base import GenerationRequest
+from gateway.app.generation.params import DEFAULT_GUIDANCE, DEFAULT_SAMPLER, DEFAULT_STEPS
 from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from gateway.app.images.service import ImageOrigin
@@ -36,9 +37,9 @@ def request_for(job: Row[Any], storage: Storage, session: Session) -> Generation
         negative_prompt=params.get("negative_prompt", ""),
         width=params["width"],
         height=params["height"],
-        steps=params.get("steps", 30),
-        guidance=params.get("guidance", 7.0),
-        sampler=params.get("sampler", "euler"),
+        steps=params.get("steps", DEFAULT_STEPS),
+        guidance=params.get("guidance", DEFAULT_GUIDANCE),
+        sampler=params.get("sampler", DEFAULT_SAMPLER),
         seed=params["seed"],
         batch_size=params.get("batch_size", 1),
         instruction=params.get("instruction"),

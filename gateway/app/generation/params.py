@@ -20,6 +20,10 @@ MAX_GUIDANCE = 30.0
 MAX_SEED = 2**32 - 1
 MAX_BATCH_SIZE = 25
 DEFAULT_SIZE = 1024
+# What a request that leaves them out gets: every path (API, queue, backends) reads these.
+DEFAULT_STEPS = 30
+DEFAULT_GUIDANCE = 7.0
+DEFAULT_SAMPLER = "euler"
 
 GENERATE_FIELDS = {
     "prompt",
@@ -47,9 +51,9 @@ class GenerationParams:
     batch_size: int
     backend: str
     negative_prompt: str = ""
-    steps: int = 30
-    guidance: float = 7.0
-    sampler: str = "euler"
+    steps: int = DEFAULT_STEPS
+    guidance: float = DEFAULT_GUIDANCE
+    sampler: str = DEFAULT_SAMPLER
     instruction: str | None = None
     template_id: str | None = None
 
@@ -108,11 +112,17 @@ def parse_generate(body: object, settings: Settings) -> GenerationParams:
     default_size = min(DEFAULT_SIZE, settings.max_image_dimension // 8 * 8)
     width = errors.check(_dimension, data.get("width", default_size), "width", settings)
     height = errors.check(_dimension, data.get("height", default_size), "height", settings)
-    steps = errors.check(v.integer, data.get("steps", 30), "steps", minimum=1, maximum=MAX_STEPS)
-    guidance = errors.check(
-        v.number, data.get("guidance", 7.0), "guidance", minimum=0, maximum=MAX_GUIDANCE
+    steps = errors.check(
+        v.integer, data.get("steps", DEFAULT_STEPS), "steps", minimum=1, maximum=MAX_STEPS
     )
-    sampler = errors.check(v.choice, data.get("sampler", "euler"), "sampler", SAMPLERS)
+    guidance = errors.check(
+        v.number,
+        data.get("guidance", DEFAULT_GUIDANCE),
+        "guidance",
+        minimum=0,
+        maximum=MAX_GUIDANCE,
+    )
+    sampler = errors.check(v.choice, data.get("sampler", DEFAULT_SAMPLER), "sampler", SAMPLERS)
     seed = errors.check(_seed, data.get("seed"))
     batch = errors.check(
         v.integer, data.get("batch_size", 1), "batch_size", minimum=1, maximum=MAX_BATCH_SIZE

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from gateway.app.generation.params import DEFAULT_GUIDANCE, DEFAULT_SAMPLER, DEFAULT_STEPS
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
@@ -23,9 +25,9 @@ class GenerationRequest:
     seed: int
     batch_size: int = 1
     negative_prompt: str = ""
-    steps: int = 30
-    guidance: float = 7.0
-    sampler: str = "euler"
+    steps: int = DEFAULT_STEPS
+    guidance: float = DEFAULT_GUIDANCE
+    sampler: str = DEFAULT_SAMPLER
     instruction: str | None = None
     source_image: bytes | None = None
     upscale_factor: int | None = None

@@ -8,7 +8,10 @@ from gateway.app import validation as v
 from gateway.app.api.spec import enum_from_setting, maximum_from_setting, nullable
 from gateway.app.api.v1.schemas.common import optional_text, text
 from gateway.app.generation.params import (
+    DEFAULT_GUIDANCE,
+    DEFAULT_SAMPLER,
     DEFAULT_SIZE,
+    DEFAULT_STEPS,
     MAX_BATCH_SIZE,
     MAX_GUIDANCE,
     MAX_SEED,
@@ -43,9 +46,9 @@ def register(ns: Namespace, m: dict[str, object]) -> None:
             ),
             "width": maximum_from_setting(fields.Integer(**dimension), "max_image_dimension"),
             "height": maximum_from_setting(fields.Integer(**dimension), "max_image_dimension"),
-            "steps": fields.Integer(default=30, min=1, max=MAX_STEPS),
-            "guidance": fields.Float(default=7.0, min=0, max=MAX_GUIDANCE),
-            "sampler": fields.String(enum=list(SAMPLERS), default="euler"),
+            "steps": fields.Integer(default=DEFAULT_STEPS, min=1, max=MAX_STEPS),
+            "guidance": fields.Float(default=DEFAULT_GUIDANCE, min=0, max=MAX_GUIDANCE),
+            "sampler": fields.String(enum=list(SAMPLERS), default=DEFAULT_SAMPLER),
             "seed": seed,
             "batch_size": batch_size,
             "backend": backend,
