@@ -14,32 +14,26 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
 
 log = logging.getLogger("gateway.supervisor")
 
 
+@dataclass(eq=False)
 class ProcessSupervisor:
     """Start `argv`, restart it whenever it exits, until `stop()`."""
 
-    def __init__(
-        self,
-        argv: Sequence[str],
-        *,
-        min_backoff: float = 1.0,
-        max_backoff: float = 30.0,
-        healthy_after: float = 60.0,
-        poll_interval: float = 0.5,
-    ) -> None:
-        self.argv = list(argv)
-        self.min_backoff = min_backoff
-        self.max_backoff = max_backoff
-        self.healthy_after = healthy_after
-        self.poll_interval = poll_interval
-        self.restarts = 0
-        self.process: subprocess.Popen[bytes] | None = None
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+    argv: Sequence[str]
+    _: KW_ONLY
+    min_backoff: float = 1.0
+    max_backoff: float = 30.0
+    healthy_after: float = 60.0
+    poll_interval: float = 0.5
+    restarts: int = field(default=0, init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def start(self) -> ProcessSupervisor:
         self._spawn()
