@@ -11,6 +11,7 @@ import pytest
 from gateway.app import json_text
 from gateway.app.extensions import db
 from gateway.app.images import presenter
+from gateway.app.images import service as images
 from gateway.app.images.models import Image
 from tests.support import insert_images
 
@@ -113,3 +114,19 @@ def test_summaries_come_in_the_order_of_the_ids_given_and_skip_unknown_ones(stor
         (written[2][0], "img_empty"),
     ]
     assert written[0][0] < written[1][0] < written[2][0]
+
+
+def test_a_list_page_row_presents_what_the_stored_image_presents(stored):
+    """A list page reads rows of `LISTED` (times as ISO text made by the database, JSON unparsed)
+    instead of ORM objects: the answer must not tell the two apart."""
+    query = images.filtered(images.ImageQuery(), rows=True).where(
+        Image.id.in_([row["id"] for row in ROWS])
+    )
+    rows = list(stored.execute(query))
+    assert len(rows) == len(ROWS)
+    for row in rows:
+        from_row = json.loads(json_text.dumps(presenter.summary(row, API_ROOT)))
+        from_object = json.loads(
+            json_text.dumps(presenter.summary(stored.get(Image, row.id), API_ROOT))
+        )
+        assert from_row == from_object

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.app import json_text
 from gateway.app import validation as v
 from gateway.app.audit import service as audit
 from gateway.app.audit.service import Actor
+from gateway.app.database import IsoTime, UTCDateTime
 from gateway.app.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gateway.app.images import duplicates
 from gateway.app.images.models import Image, ImageDuplicate
@@ -329,8 +330,16 @@ class ImageQuery:
 BY_CREATED = Keyset(Image.created_at, Image.id)
 
 
-# A list page's select: every column as a plain row, the JSON ones as unparsed text (built once).
-LISTED = select(*(json_text.unparsed(column) for column in Image.__table__.c))
+def _as_listed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A column as a list page reads it: JSON as unparsed text, a time as the API's ISO text
+    (`IsoTime`), so no value of the page is decoded in Python only to be encoded again."""
+    if isinstance(column.type, UTCDateTime):
+        return IsoTime(column).label(column.key)
+    return json_text.unparsed(column)
+
+
+# A list page's select: every column as a plain row (built once).
+LISTED = select(*(_as_listed(column) for column in Image.__table__.c))
 
 
 def filtered(query: ImageQuery, *, rows: bool = False) -> Any:
