@@ -376,12 +376,14 @@ def list_publications(
     image_id: str | None = None,
     page: int = 1,
     per_page: int = PAGE_SIZE,
+    present: Callable[[Publication], dict[str, Any]] = presenter.to_dict,
 ) -> dict[str, Any]:
+    """v1's offset page of publications, each as `present` shows it (a publication, a product)."""
     query = publications_query(status=status, image_id=image_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(BY_CREATED.ordered(query).offset((page - 1) * per_page).limit(per_page))
     return {
-        "items": [presenter.to_dict(row) for row in rows],
+        "items": [present(row) for row in rows],
         "total": total,
         "page": page,
         "per_page": per_page,

@@ -52,14 +52,10 @@ class Products(Resource):
 
 def _product_page() -> dict:
     """v1's products: a page of published publications, each as its product."""
-    page = publications.list_publications(
+    return publications.list_publications(
         db.session,
         status=PublicationStatus.PUBLISHED,
         page=common.page_number(),
         per_page=common.page_size(),
+        present=presenter.product_dict,
     )
-    items = [
-        presenter.product_dict(publications.get(db.session, item["publication_id"]))
-        for item in page["items"]
-    ]
-    return {**page, "items": items}
