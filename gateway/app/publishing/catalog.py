@@ -81,12 +81,14 @@ class Catalog:
         """Whether Printify can be asked (a token is configured)."""
         return self._client is not None
 
-    def _cached(
-        self, key: str, fetch: Callable[[PrintifyClient], Any], *, any_age: bool = False
-    ) -> Any:
+    def _stored(self, key: str) -> Any:
+        """The stored answer under `key`, however old, with when it was fetched; None if never."""
         with self._reader.connect() as connection:
-            row = connection.execute(select(CACHE).where(CACHE.c.key == key)).first()
-        if row is not None and (any_age or utcnow() - row.fetched_at < self._max_age):
+            return connection.execute(select(CACHE).where(CACHE.c.key == key)).first()
+
+    def _cached(self, key: str, fetch: Callable[[PrintifyClient], Any]) -> Any:
+        row = self._stored(key)
+        if row is not None and utcnow() - row.fetched_at < self._max_age:
             return row.data
         if self._client is None:
             if row is not None:
@@ -120,16 +122,21 @@ class Catalog:
             f"providers:{blueprint_id}", lambda client: client.print_providers(blueprint_id)
         )
 
-    def variants(
-        self, blueprint_id: int, provider_id: int, *, any_age: bool = False
-    ) -> dict[str, Any]:
-        """The variants of a blueprint and provider; with `any_age`, a stored answer however old
-        (what a mockup preview's colours need: a page never waits on Printify for a refresh)."""
+    def variants(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
         return self._cached(
-            f"variants:{blueprint_id}:{provider_id}",
+            self._variants_key(blueprint_id, provider_id),
             lambda client: client.variants(blueprint_id, provider_id),
-            any_age=any_age,
         )
+
+    def stored_variants(self, blueprint_id: int, provider_id: int) -> dict[str, Any] | None:
+        """The variants as last stored, however old, or None: what a mockup preview's colours
+        need, so that a preview never waits on Printify (a template's check stored them)."""
+        row = self._stored(self._variants_key(blueprint_id, provider_id))
+        return None if row is None else row.data
+
+    @staticmethod
+    def _variants_key(blueprint_id: int, provider_id: int) -> str:
+        return f"variants:{blueprint_id}:{provider_id}"
 
     def shipping(self, blueprint_id: int, provider_id: int) -> dict[str, Any]:
         return self._cached(

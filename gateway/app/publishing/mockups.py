@@ -29,7 +29,7 @@ import pyvips
 from sqlalchemy.orm import Session
 
 from gateway.app import validation as v
-from gateway.app.errors import GatewayError, ValidationFailed
+from gateway.app.errors import ValidationFailed
 from gateway.app.images import service as images
 from gateway.app.imaging.storage import Storage
 from gateway.app.publishing import colours, printfiles, silhouettes
@@ -131,13 +131,10 @@ class ColourChoice:
 
 def catalog_colours(catalog: Catalog, template: ProductTemplate) -> dict[int, str]:
     """Variant id -> colour name, from the stored catalog answer of the template's blueprint and
-    provider however old (colour names rarely change; Printify is asked only for an answer never
-    fetched); empty when the catalog cannot be read (no Printify token and nothing stored,
-    Printify unreachable), so the preview falls back to a neutral colour instead of failing."""
-    try:
-        offered = catalog.variants(template.blueprint_id, template.print_provider_id, any_age=True)
-    except GatewayError:
-        return {}
+    provider however old (colour names rarely change, and Printify is never asked: the template's
+    check against the catalog stored the answer); empty when nothing is stored (a template saved
+    with no Printify token), so the preview falls back to a neutral colour instead of failing."""
+    offered = catalog.stored_variants(template.blueprint_id, template.print_provider_id) or {}
     found: dict[int, str] = {}
     for variant in offered.get("variants") or []:
         name = colours.option_colour(variant.get("options"))
