@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from gateway.app.extensions import db
 from gateway.app.publishing import mockups
@@ -234,4 +234,20 @@ def test_a_stale_catalog_answer_still_colours_the_preview_without_asking_printif
     )
     assert black.status_code == 200
     assert max(decoded(black.data).getpixel(TEE_BODY)) < 50
+    assert emulator_stats(printify_emulator)["requests"] == asked
+
+
+def test_with_no_stored_catalog_answer_the_preview_is_neutral_and_printify_is_not_asked(
+    live_app, live_client, live_headers, live, printify_emulator
+):
+    image_id, template_id = live
+    with live_app.app_context():
+        db.session.execute(delete(CatalogEntry))
+        db.session.commit()
+    asked = emulator_stats(printify_emulator)["requests"]
+    black = live_client.get(
+        preview_url(image_id, template_id, variant_id=BLACK_S), headers=live_headers
+    )
+    assert black.status_code == 200
+    assert min(decoded(black.data).getpixel(TEE_BODY)) > 200  # the blank's own light grey
     assert emulator_stats(printify_emulator)["requests"] == asked
