@@ -106,6 +106,7 @@ def test_a_dot_env_file_is_read_and_the_environment_wins(monkeypatch, tmp_path):
         ("MAX_IMAGE_DIMENSION", "10"),
         ("GENERATION_TIMEOUT_SECONDS", "0"),
         ("WEBHOOK_RETRY_SCHEDULE", "5,soon"),
+        ("WEBHOOK_LEASE_SECONDS", "30"),
         ("RATE_LIMIT_GENERATION", "0"),
     ],
 )

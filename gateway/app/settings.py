@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     webhook_disable_after_hours: float = Field(
         120, validation_alias="WEBHOOK_DISABLE_AFTER_HOURS", gt=0
     )
+    # A claimed delivery's lease must outlast two 15-second answer timeouts (a send and its
+    # bookkeeping); a dead worker's deliveries go back in line once it runs out.
+    webhook_lease_seconds: float = Field(60, validation_alias="WEBHOOK_LEASE_SECONDS", gt=30)
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="CORS_ORIGINS"
     )

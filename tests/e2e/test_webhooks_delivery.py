@@ -188,7 +188,8 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_event_still_arrives(
     start_gateway, receiver
 ):
     receiver.configure(reset=True)
-    gateway = start_gateway(WEBHOOK_ENV, workers=1)
+    # The shortest lease allowed, so the dead worker's delivery is reaped soon.
+    gateway = start_gateway({**WEBHOOK_ENV, "WEBHOOK_LEASE_SECONDS": "31"}, workers=1)
     sub = subscribe(gateway, f"{receiver.url}/crash/hook", ["*"])
     receiver.configure(secrets=[sub["secret"]], slow=8)
     event_id = send_test(gateway, sub["id"])["event_id"]

@@ -27,6 +27,7 @@ def init_app(app: Flask, settings: Settings, queue: JobQueue) -> WebhookContext:
         networks=networks,
         retry_schedule=tuple(settings.webhook_retry_schedule),
         disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+        lease_seconds=settings.webhook_lease_seconds,
     )
     app.extensions["webhooks"] = context
     tasks.register(queue)
