@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask_restx import Namespace, Resource
 
@@ -18,6 +18,7 @@ from gateway.app.publishing import service as publishing
 from gateway.app.review import service as review
 from gateway.app.security import api_access, require_principal
 
+F = TypeVar("F", bound=Callable[..., Any])
 ns = Namespace("batch", description="Act on many images at once (up to 10,000 ids)")
 m = schemas.register(ns)
 
@@ -26,13 +27,23 @@ def _ids(body: Mapping[str, Any]) -> list[str]:
     return v.ids(body.get("image_ids"))
 
 
+def _batch(body: str, scope: str, answer: str = "Per-item outcome") -> Callable[[F], F]:
+    """What every batch operation is: a `body` model in, a per-item outcome out (never
+    all-or-nothing), its `scope`, and an Idempotency-Key that v2 requires."""
+
+    def decorate(post: F) -> F:
+        post = common.idempotent_call(ns, required_in_v2=True)(post)
+        post = api_access(scope)(post)
+        post = ns.response(200, answer, m["BatchResult"])(post)
+        return ns.expect(m[body])(post)
+
+    return decorate
+
+
 @ns.route("/approve")
 class BatchApprove(Resource):
-    @ns.expect(m["BatchIds"])
-    @ns.response(200, "Per-item outcome", m["BatchResult"])
+    @_batch("BatchIds", "batch.approve")
     @ns.response(400, "Invalid ids", m["Error"])
-    @api_access("batch.approve")
-    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Approve each pending image; already approved ones are skipped."""
         body = common.body_of(m["BatchIds"])
@@ -43,11 +54,8 @@ class BatchApprove(Resource):
 
 @ns.route("/reject")
 class BatchReject(Resource):
-    @ns.expect(m["BatchReject"])
-    @ns.response(200, "Per-item outcome", m["BatchResult"])
+    @_batch("BatchReject", "batch.reject")
     @ns.response(400, "Invalid ids or reason", m["Error"])
-    @api_access("batch.reject")
-    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Reject each pending image with one reason; already rejected ones are skipped."""
         body = common.body_of(m["BatchReject"])
@@ -64,10 +72,7 @@ class BatchReject(Resource):
 
 @ns.route("/delete")
 class BatchDelete(Resource):
-    @ns.expect(m["BatchDelete"])
-    @ns.response(200, "Per-item outcome", m["BatchResult"])
-    @api_access("batch.delete")
-    @common.idempotent_call(ns, required_in_v2=True)
+    @_batch("BatchDelete", "batch.delete")
     def post(self) -> dict:
         """Delete images; published ones need force."""
         body = common.body_of(m["BatchDelete"])
@@ -85,13 +90,12 @@ class BatchDelete(Resource):
 
 @ns.route("/publish")
 class BatchPublish(Resource):
-    @ns.expect(m["BatchPublish"])
-    @ns.response(
-        200, "Per-item outcome, plus the publication of each queued image", m["BatchResult"]
+    @_batch(
+        "BatchPublish",
+        "batch.publish",
+        "Per-item outcome, plus the publication of each queued image",
     )
     @ns.response(404, "No such template", m["Error"])
-    @api_access("batch.publish")
-    @common.idempotent_call(ns, required_in_v2=True)
     def post(self) -> dict:
         """Queue a publication per approved image with one template; Printify's limits pace them."""
         return publishing.batch_publish(
