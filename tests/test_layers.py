@@ -147,3 +147,16 @@ def test_no_two_packages_import_each_other_even_by_way_of_others():
             t for t in targets if (APP / t).exists() or (APP / f"{t}.py").exists()
         )
     assert _cycles(edges) == []
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    """A module past this is split along a real seam (docs/architecture.md)."""
+    long = [
+        f"{path.relative_to(APP)}: {lines}"
+        for path, _ in _modules()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert long == []
