@@ -6,8 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
+from gateway.app import models  # noqa: F401 - every table on Base.metadata
+from gateway.app.database import Base
 from gateway.app.events.models import OutboxEvent
 from gateway.app.extensions import db
 from gateway.app.images import bulk
@@ -162,14 +164,14 @@ def test_a_deleted_image_takes_its_publications_print_files(app, client, admin_h
     ],
     ids=["move", "removal"],
 )
-def test_bulk_statements_find_images_by_id_not_by_walking_a_status(app, statement):
+def test_bulk_statements_find_images_by_id_not_by_walking_a_status(statement):
     """SQLite's planner, without statistics, would answer `status = ?` from the status index and
-    visit every image of that status for each chunk of ids."""
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("PostgreSQL plans from its statistics")
-        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
-        explained = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+    visit every image of that status for each chunk of ids. (PostgreSQL plans from statistics.)"""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as connection:
+        explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
         plan = " ".join(str(row[-1]) for row in explained)
     assert "ix_images_status_created" not in plan
     assert "sqlite_autoindex_images_1" in plan or "PRIMARY KEY" in plan
