@@ -225,6 +225,8 @@ def test_deliveries_list_every_attempt_and_redeliver_sends_the_same_event(
     failed = client.get(f"{url}?status=failed", headers=admin_headers).get_json()["items"]
     assert failed == []
     assert client.get(f"{url}?status=weird", headers=admin_headers).status_code == 400
+    empty = client.get(f"{url}?status=", headers=admin_headers)  # present but empty: not "any"
+    assert empty.status_code == 400 and "status" in empty.get_json()["details"]["fields"]
 
 
 def test_redeliver_after_success(app, client, admin_headers, webhooks, receiver):
