@@ -46,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # A path with an empty segment (an id of "/", sent as %2F) names nothing: a 404 in the
+    # documented shape, not Werkzeug's 308 HTML redirect to a path the client never asked for.
+    app.url_map.merge_slashes = False
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
         SQLALCHEMY_DATABASE_URI=settings.resolved_database_url,

@@ -96,6 +96,19 @@ def test_an_empty_typed_query_parameter_is_refused_not_read_as_any(
     assert parameter in named
 
 
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize(
+    "path", ["/images/%2F/preview?template_id=tpl_x", "/images/%2F/file", "/images//approve"]
+)
+def test_an_id_that_is_a_slash_is_a_404_in_the_documented_shape_not_a_redirect(
+    client, admin_headers, version, path
+):
+    method = client.post if path.endswith("approve") else client.get
+    response = method(f"/api/v{version}{path}", headers=admin_headers)
+    assert response.status_code == 404
+    assert response.mimetype == ("application/json" if version == 1 else "application/problem+json")
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
