@@ -32,8 +32,11 @@ def test_sigkilled_worker_mid_job_still_completes_the_job_exactly_once(
     gateway = crash_gateway
     job_id = gateway.generate(prompt="crash test poster", backend="runpod", batch_size=2, seed=5)
     wait_for(
+        # Progress comes from polling RunPod, which starts once the gateway stored RunPod's job
+        # id: a worker killed before that leaves a resumed job nothing to resume but a resubmit.
         lambda: (
-            gateway.job(job_id)["status"] == "processing"
+            (job := gateway.job(job_id))["status"] == "processing"
+            and job["progress"] > 0
             and _emulator_stats(runpod_emulator)["request_ids"].get(job_id) == 1
         ),
         timeout=30,
